@@ -1,0 +1,62 @@
+"""Alembic environment: the database comes from DATABASE_URL (or the SQLite default), the models from portal."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import pool
+
+from portal.config import database_url
+from portal.db import Base, UTCDateTime, make_engine
+from portal.models import import_all_models
+
+import_all_models()
+config = context.config
+target_metadata = Base.metadata
+
+
+def render_item(type_: str, obj: object, autogen_context: object):
+    """Write the project's UTC column type as the plain timezone-aware DateTime it stands on."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+def _url() -> str:
+    return config.attributes.get("database_url") or database_url()
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=_url(), target_metadata=target_metadata, literal_binds=True, render_as_batch=True, render_item=render_item
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connectable = config.attributes.get("connection")
+    if connectable is not None:
+        _run(connectable)
+        return
+    engine = make_engine(_url(), poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        _run(connection)
+    engine.dispose()
+
+
+def _run(connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        render_item=render_item,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,80 @@
+"""The portal of the Internationales Promotionskolleg: the application factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal import db
+from portal.config import PROJECT_ROOT, check_config, load_config
+from portal.core import errors, security, templating
+from portal.core.i18n import select_locale, select_timezone
+from portal.extensions import babel, csrf, limiter, login_manager
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask application: configuration, extensions, database, blueprints, error pages, CLI."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    configure(app, config)
+    init_extensions(app)
+    init_database(app)
+    register_blueprints(app)
+    errors.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    register_cli(app)
+    return app
+
+
+def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
+    """Load settings from the environment, apply overrides and refuse unsafe production settings."""
+    app.config.update(load_config())
+    app.config.update(overrides or {})
+    check_config(app.config)
+    if app.config["PROXY_FIX_X_FOR"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1, x_host=1)  # type: ignore[method-assign]
+    if not app.debug:
+        logging.basicConfig(level=logging.INFO)
+
+
+def init_extensions(app: Flask) -> None:
+    """Bind the extensions held in portal.extensions to this application."""
+    from portal.accounts.session import init_login
+
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    init_login(app)
+
+
+def init_database(app: Flask) -> None:
+    """Load every model and bind the request-scoped session to the configured database."""
+    from portal.models import import_all_models
+
+    import_all_models()
+    db.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount each domain's blueprint."""
+    from portal.accounts.views import bp as accounts_bp
+    from portal.main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+
+
+def register_cli(app: Flask) -> None:
+    """Add the `flask portal ...` commands."""
+    from portal.cli import portal_cli
+
+    app.cli.add_command(portal_cli)

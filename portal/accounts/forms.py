@@ -1,0 +1,118 @@
+"""One form per account screen."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from portal.accounts.passwords import MAX_LENGTH, password_problems
+from portal.accounts.services import AccountError, email_taken, normalize_email
+from portal.core.i18n import LANGUAGE_NAMES
+from portal.core.timeutil import timezone_names
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return list(LANGUAGE_NAMES.items())
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in timezone_names()]
+
+
+class EmailNormalizingMixin:
+    """Turns the email field into its canonical form, or explains why it is not an address."""
+
+    def validate_email(self, field: EmailField) -> None:
+        try:
+            field.data = normalize_email(field.data)
+        except AccountError as error:
+            raise ValidationError(str(error)) from error
+
+
+class RegistrationForm(EmailNormalizingMixin, FlaskForm):
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=254)])
+    name = StringField(
+        _l("Full name"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("As in your passport, in Latin letters."),
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=MAX_LENGTH)],
+        description=_l("At least 12 characters; not your email address and not a common password."),
+    )
+    password_confirm = PasswordField(
+        _l("Repeat the password"), validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))]
+    )
+    language = SelectField(_l("Language"), choices=language_choices, default="en")
+    timezone = SelectField(_l("Time zone"), choices=timezone_choices, default="Asia/Shanghai")
+    submit = SubmitField(_l("Create account"))
+
+    def validate_email(self, field: EmailField) -> None:
+        super().validate_email(field)
+        if email_taken(field.data):
+            raise ValidationError(
+                _l("An account with this email address already exists. Sign in or reset your password.")
+            )
+
+    def validate_password(self, field: PasswordField) -> None:
+        problems = password_problems(field.data or "", email=self.email.data or "", name=self.name.data or "")
+        if problems:
+            raise ValidationError(" ".join(problems))
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+    submit = SubmitField(_l("Sign in"))
+
+
+class ResendConfirmationForm(FlaskForm):
+    submit = SubmitField(_l("Send the confirmation email again"))
+
+
+class ConfirmEmailForm(FlaskForm):
+    submit = SubmitField(_l("Confirm my email address"))
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField(_l("Send me a link"))
+
+
+class NewPasswordMixin:
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=MAX_LENGTH)],
+        description=_l("At least 12 characters; not your email address and not a common password."),
+    )
+    password_confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+
+
+class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+    submit = SubmitField(_l("Set the new password"))
+
+
+class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    submit = SubmitField(_l("Change password"))
+
+
+class PreferencesForm(FlaskForm):
+    language = SelectField(_l("Language"), choices=language_choices)
+    timezone = SelectField(
+        _l("Time zone"), choices=timezone_choices, description=_l("Dates and deadlines are shown in this time zone.")
+    )
+    submit = SubmitField(_l("Save settings"))
+
+
+class LanguageForm(FlaskForm):
+    """The language switcher in the navigation bar."""
+
+    language = SelectField(_l("Language"), choices=language_choices)

@@ -1,0 +1,245 @@
+"""Account rules: registration, confirmation, sign-in, password reset and change, preferences, roles."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal import db
+from portal.accounts.models import AccountToken, TokenPurpose, User, UserRole
+from portal.accounts.passwords import password_problems
+from portal.core import audit
+from portal.core.roles import Role
+from portal.core.timeutil import is_valid_timezone, utcnow
+from portal.core.tokens import new_token, token_matches
+from portal.core.urls import absolute_url
+from portal.notifications.services import queue_email
+
+# Checked against when the email is unknown, so that a failed sign-in takes as long either way.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-but-as-slow-to-check")
+
+
+class AccountError(ValueError):
+    """A rule of the accounts domain was broken; the message is shown to the user, next to `field` if given."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def normalize_email(raw: str) -> str:
+    """The canonical, lower-cased form of an email address; raises AccountError when it is not one."""
+    try:
+        result = validate_email(
+            (raw or "").strip(), check_deliverability=current_app.config["EMAIL_CHECK_DELIVERABILITY"]
+        )
+    except EmailNotValidError as error:
+        raise AccountError(_("Please enter a valid email address.")) from error
+    return result.normalized.lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    """The user with this email, whatever its case."""
+    return db.session.scalars(select(User).where(User.email == email.strip().lower())).first()
+
+
+def email_taken(email: str) -> bool:
+    """Whether an account already uses this email (case-insensitively)."""
+    return db.session.scalar(select(func.count(User.id)).where(User.email == email.strip().lower())) > 0
+
+
+def check_new_password(password: str, user_email: str, user_name: str = "") -> None:
+    """Raise AccountError with the first reason the password is refused."""
+    problems = password_problems(password, email=user_email, name=user_name)
+    if problems:
+        raise AccountError(problems[0], field="password")
+
+
+def create_user(
+    *,
+    email: str,
+    name: str,
+    password: str | None,
+    roles: list[Role],
+    language: str = "en",
+    timezone: str = "Europe/Berlin",
+    confirmed: bool = False,
+) -> User:
+    """Create an account with the given roles (no commit)."""
+    email = normalize_email(email)
+    if email_taken(email):
+        raise AccountError(_("An account with this email address already exists."))
+    user = User(email=email, name=name.strip(), language=language, timezone=timezone)
+    if password is not None:
+        check_new_password(password, email, name)
+        user.set_password(password)
+    if confirmed:
+        user.email_confirmed_at = utcnow()
+    user.roles = [UserRole(role=role) for role in dict.fromkeys(roles)]
+    db.session.add(user)
+    db.session.flush()
+    audit.record("account.created", user, details={"roles": [str(r) for r in roles]})
+    return user
+
+
+def register_applicant(*, email: str, name: str, password: str, language: str, timezone: str) -> User:
+    """Register a new applicant and email them a confirmation link."""
+    user = create_user(
+        email=email, name=name, password=password, roles=[Role.APPLICANT], language=language, timezone=timezone
+    )
+    send_confirmation(user)
+    return user
+
+
+def _issue_token(user: User, purpose: TokenPurpose, lifetime: dt.timedelta) -> tuple[AccountToken, str]:
+    token, token_hash = new_token()
+    record = AccountToken(user_id=user.id, purpose=purpose, token_hash=token_hash, expires_at=utcnow() + lifetime)
+    db.session.add(record)
+    db.session.flush()
+    return record, token
+
+
+def send_confirmation(user: User) -> None:
+    """Email the user a link that confirms their address."""
+    hours = current_app.config["CONFIRM_TOKEN_HOURS"]
+    record, token = _issue_token(user, TokenPurpose.CONFIRM_EMAIL, dt.timedelta(hours=hours))
+    link = absolute_url("accounts.confirm_email", token_id=record.id, token=token)
+    queue_email(
+        recipient=user.email,
+        language=user.language,
+        template="confirm_email",
+        context={"user": user, "link": link, "hours": hours},
+        user_id=user.id,
+    )
+
+
+def find_usable_token(token_id: int, token: str, purpose: TokenPurpose) -> AccountToken | None:
+    """The stored token matching id and secret, if it is unused and unexpired; None reveals nothing more."""
+    record = db.session.get(AccountToken, token_id)
+    if record is None or record.purpose != purpose or not token_matches(token, record.token_hash):
+        return None
+    if not record.is_usable(utcnow()) or not record.user.active:
+        return None
+    return record
+
+
+def confirm_email(record: AccountToken) -> User:
+    """Mark the token's user as confirmed and use the token up."""
+    record.used_at = utcnow()
+    user = record.user
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = record.used_at
+        audit.record("account.email_confirmed", user, actor_id=user.id)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None; equally slow for unknown emails and wrong passwords."""
+    user = find_user_by_email(email or "")
+    if user is None or not user.password_hash:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not user.check_password(password or "") or not user.active:
+        return None
+    return user
+
+
+def record_login(user: User) -> None:
+    """Note the time of a successful sign-in."""
+    user.last_login_at = utcnow()
+    audit.record("account.login", user, actor_id=user.id)
+
+
+def end_sessions(user: User, reason: str) -> None:
+    """Sign the user out of every browser and device."""
+    user.end_all_sessions()
+    audit.record("account.sessions_ended", user, actor_id=user.id, details={"reason": reason})
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link if an active account has this email; say nothing either way."""
+    try:
+        normalized = normalize_email(email)
+    except AccountError:
+        return
+    user = find_user_by_email(normalized)
+    if user is None or not user.active:
+        return
+    hours = current_app.config["RESET_TOKEN_HOURS"]
+    record, token = _issue_token(user, TokenPurpose.RESET_PASSWORD, dt.timedelta(hours=hours))
+    link = absolute_url("accounts.reset_password", token_id=record.id, token=token)
+    queue_email(
+        recipient=user.email,
+        language=user.language,
+        template="reset_password",
+        context={"user": user, "link": link, "hours": hours},
+        user_id=user.id,
+    )
+    audit.record("account.password_reset_requested", user, actor_id=user.id)
+
+
+def reset_password(record: AccountToken, new_password: str) -> User:
+    """Set a new password from a reset link, use up every open reset link and end all sessions."""
+    user = record.user
+    check_new_password(new_password, user.email, user.name)
+    user.set_password(new_password)
+    now = utcnow()
+    db.session.execute(
+        update(AccountToken)
+        .where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == TokenPurpose.RESET_PASSWORD,
+            AccountToken.used_at.is_(None),
+        )
+        .values(used_at=now)
+    )
+    record.used_at = now
+    # Whoever received the link owns the mailbox: the address is confirmed too.
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = now
+    end_sessions(user, "password_reset")
+    audit.record("account.password_reset", user, actor_id=user.id)
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Change the password after checking the current one; ends every other session."""
+    if not user.check_password(current_password):
+        raise AccountError(_("The current password is not correct."), field="current_password")
+    check_new_password(new_password, user.email, user.name)
+    user.set_password(new_password)
+    end_sessions(user, "password_changed")
+    audit.record("account.password_changed", user)
+
+
+def update_preferences(user: User, *, language: str, timezone: str) -> None:
+    """Store the user's language and time zone."""
+    if language not in current_app.config["LANGUAGES"] or not is_valid_timezone(timezone):
+        raise AccountError(_("Please choose a language and a time zone from the lists."))
+    user.language = language
+    user.timezone = timezone
+    db.session.flush()
+
+
+def set_active(user: User, active: bool) -> None:
+    """Activate or deactivate an account; deactivation ends every session at once."""
+    if user.active == active:
+        return
+    user.active = active
+    if not active:
+        user.end_all_sessions()
+    audit.record("account.activated" if active else "account.deactivated", user)
+
+
+def grant_role(user: User, role: Role) -> None:
+    """Give the user a role (no-op if held)."""
+    if not user.has_role(role):
+        user.roles.append(UserRole(role=role))
+        db.session.flush()
+        audit.record("account.role_granted", user, details={"role": str(role)})

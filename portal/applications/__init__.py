@@ -1,0 +1,1 @@
+"""Applications: intake rounds and the applicant's multi-step application."""

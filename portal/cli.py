@@ -1,0 +1,106 @@
+"""The `flask --app app portal ...` commands."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from portal import db
+from portal.core.roles import Role
+
+portal_cli = AppGroup("portal", help="Manage the Promotionskolleg portal.")
+
+
+@portal_cli.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load demo data (universities, supervisors, an open round, one account per role). Refused in production."""
+    from portal.demo import seed_demo
+
+    if current_app.config["PORTAL_ENV"] == "production":
+        raise click.ClickException("seed-demo refuses to run in production (PORTAL_ENV=production).")
+    summary = seed_demo()
+    db.session.commit()
+    click.echo("Demo data is loaded. Sign in at http://127.0.0.1:5000/account/login with one of:")
+    for email in summary["accounts"]:  # type: ignore[union-attr]
+        click.echo(f"  {email:<28} password: {summary['password']}")
+    click.echo(f"Open intake round: {summary['round']}")
+
+
+@portal_cli.command("sync-universities")
+def sync_universities_command() -> None:
+    """Make the universities table match the portal's reference data."""
+    from portal.supervisors.services import sync_universities
+
+    changed = sync_universities()
+    db.session.commit()
+    click.echo(f"Universities synchronised ({changed} changes).")
+
+
+@portal_cli.command("create-user")
+@click.argument("email")
+@click.option("--name", prompt=True, help="The person's full name.")
+@click.option(
+    "--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role]), help="Repeatable."
+)
+@click.option("--university", help="University code (TUC, UGOE, ... TONGJI); required with --role supervisor.")
+@click.option("--language", type=click.Choice(["de", "en", "zh"]), default="en", show_default=True)
+@click.option("--timezone", default="Europe/Berlin", show_default=True)
+def create_user_command(
+    email: str, name: str, roles: tuple[str, ...], university: str | None, language: str, timezone: str
+) -> None:
+    """Create an account; the password is asked for, never taken as an argument."""
+    from portal.accounts.services import AccountError, create_user
+    from portal.core.timeutil import is_valid_timezone
+    from portal.supervisors.services import create_profile, university_by_code
+
+    if not is_valid_timezone(timezone):
+        raise click.BadParameter(f"unknown time zone {timezone!r}", param_hint="--timezone")
+    uni = None
+    if Role.SUPERVISOR.value in roles:
+        uni = university_by_code(university or "")
+        if uni is None:
+            raise click.BadParameter("a supervisor needs a known university code", param_hint="--university")
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(
+            email=email,
+            name=name,
+            password=password,
+            roles=[Role(r) for r in roles],
+            language=language,
+            timezone=timezone,
+            confirmed=True,
+        )
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    if uni is not None:
+        create_profile(user, uni)
+    db.session.commit()
+    click.echo(f"Created {user.email} with roles: {', '.join(roles)}.")
+
+
+@portal_cli.command("send-mail")
+@click.option("--watch", type=float, default=None, help="Keep running, looking for due mail every N seconds.")
+@click.option("--limit", type=int, default=500, show_default=True, help="At most this many messages per pass.")
+def send_mail_command(watch: float | None, limit: int) -> None:
+    """Send the waiting emails of the outbox (safe to run in several processes at once)."""
+    from portal.notifications.delivery import deliver_due, transport_from_config
+
+    config = current_app.config
+    while True:
+        report = deliver_due(
+            transport_from_config(config),
+            sender=config["MAIL_DEFAULT_SENDER"],
+            max_attempts=config["MAIL_MAX_ATTEMPTS"],
+            limit=limit,
+        )
+        db.session.remove()
+        if report.sent or report.retried or report.failed or watch is None:
+            click.echo(f"sent {report.sent}, to retry {report.retried}, failed {report.failed}")
+        if watch is None:
+            break
+        time.sleep(watch)

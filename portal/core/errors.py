@@ -1,0 +1,49 @@
+"""Error pages in the site's layout; never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal import db
+
+ERROR_TEXTS = {
+    400: (
+        _l("Bad request"),
+        _l("The request could not be understood. If you sent a form, please reload it and try again."),
+    ),
+    403: (_l("Access denied"), _l("You do not have permission to open this page.")),
+    404: (_l("Page not found"), _l("The page you asked for does not exist or is not available to you.")),
+    405: (_l("Method not allowed"), _l("This page does not accept this kind of request.")),
+    413: (_l("File too large"), _l("The file is larger than the portal allows. Please send a smaller file.")),
+    429: (_l("Too many attempts"), _l("You tried this too often. Please wait a few minutes and try again.")),
+    500: (_l("Something went wrong"), _l("An unexpected error occurred. It has been logged; please try again later.")),
+}
+
+
+def _render_error(code: int, description: str | None = None):
+    title, text = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(error=str(title)), code
+    return render_template("errors/error.html", code=code, title=title, text=description or text), code
+
+
+def init_app(app: Flask) -> None:
+    """Register handlers for HTTP errors and for anything unexpected."""
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException):
+        db.session.rollback()
+        code = error.code or 500
+        if code == 400 and getattr(error, "description", "") and "CSRF" in str(error.description):
+            return _render_error(
+                400, _l("Your form expired or was sent from another page. Please reload the page and send it again.")
+            )
+        return _render_error(code if code in ERROR_TEXTS else 500)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected_error(error: Exception):
+        db.session.rollback()
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return _render_error(InternalServerError.code)

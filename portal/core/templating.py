@@ -1,0 +1,86 @@
+"""What every template can use: the viewer's language, the navigation by role, date formatting in a zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, request, url_for
+from flask_babel import format_datetime, get_locale
+from flask_login import current_user
+
+from portal.core.i18n import LANGUAGE_NAMES
+from portal.core.timeutil import in_zone
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: Any
+    roles: frozenset[str]
+    order: int
+
+
+_NAV_ITEMS: list[NavItem] = []
+
+
+def register_nav_item(endpoint: str, label: Any, *, roles: tuple[str, ...] = (), order: int = 50) -> None:
+    """Add a navigation link shown to users holding any of roles (to everyone signed in if roles is empty)."""
+    if all(item.endpoint != endpoint for item in _NAV_ITEMS):
+        _NAV_ITEMS.append(NavItem(endpoint, label, frozenset(str(r) for r in roles), order))
+        _NAV_ITEMS.sort(key=lambda item: item.order)
+
+
+@dataclass(frozen=True)
+class NavLink:
+    url: str
+    label: str
+    active: bool
+
+
+def navigation_items() -> list[NavLink]:
+    """The links the current viewer may follow."""
+    links = []
+    for item in _NAV_ITEMS:
+        if "public" not in item.roles:
+            if not current_user.is_authenticated:
+                continue
+            if item.roles and not any(current_user.has_role(role) for role in item.roles):
+                continue
+        links.append(NavLink(url_for(item.endpoint), str(item.label), request.endpoint == item.endpoint))
+    return links
+
+
+def current_language() -> str:
+    """The language code of the page being rendered."""
+    locale = get_locale()
+    return locale.language if locale else "en"
+
+
+def format_in_zone(moment: dt.datetime | None, zone: str, fmt: str = "medium") -> str:
+    """A moment shown in a named zone, with the zone's abbreviation, in the viewer's language."""
+    if moment is None:
+        return "\u2013"
+    local = in_zone(moment, zone)
+    return f"{format_datetime(local.replace(tzinfo=None), fmt, rebase=False)} ({local.tzname()})"
+
+
+def format_local(moment: dt.datetime | None, fmt: str = "medium") -> str:
+    """A moment in the viewer's own zone and language."""
+    return format_datetime(moment, fmt) if moment else "\u2013"
+
+
+def init_app(app: Flask) -> None:
+    """Register the context processor and filters."""
+
+    @app.context_processor
+    def inject_globals() -> dict[str, Any]:
+        return {
+            "current_language": current_language,
+            "language_names": LANGUAGE_NAMES,
+            "navigation_items": navigation_items,
+        }
+
+    app.jinja_env.filters["in_zone"] = format_in_zone
+    app.jinja_env.filters["datetime"] = format_local

@@ -1,0 +1,1 @@
+"""Public pages, the role dashboards, the language switcher and the health check."""

@@ -1,0 +1,12 @@
+"""Imports every model module, so that the metadata is complete (for Alembic and the tests)."""
+
+from __future__ import annotations
+
+
+def import_all_models() -> None:
+    """Import each domain's models; the import registers their tables on portal.db.Base.metadata."""
+    import portal.accounts.models
+    import portal.applications.models
+    import portal.core.audit
+    import portal.notifications.models
+    import portal.supervisors.models  # noqa: F401

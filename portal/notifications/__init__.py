@@ -1,0 +1,1 @@
+"""Notifications: emails written to an outbox in the request's transaction, delivered by a worker."""

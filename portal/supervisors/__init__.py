@@ -1,0 +1,1 @@
+"""Supervisors: the nine universities and the supervisor directory that applications choose from."""

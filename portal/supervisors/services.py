@@ -1,0 +1,71 @@
+"""Reading and maintaining the universities and the supervisor directory."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portal import db
+from portal.accounts.models import User
+from portal.supervisors.models import Country, ResearchField, SupervisorField, SupervisorProfile, University
+from portal.supervisors.universities import UNIVERSITIES
+
+
+def list_universities() -> list[University]:
+    """The nine universities, German ones first, in a stable order."""
+    return list(db.session.scalars(select(University).order_by(University.country.desc(), University.id)))
+
+
+def sync_universities() -> int:
+    """Insert or update the nine universities from the portal's reference data; returns how many changed."""
+    existing = {u.code: u for u in db.session.scalars(select(University))}
+    changed = 0
+    for row in UNIVERSITIES:
+        university = existing.get(row["code"])
+        if university is None:
+            db.session.add(University(**{**row, "country": Country(row["country"])}))
+            changed += 1
+            continue
+        for key, value in row.items():
+            value = Country(value) if key == "country" else value
+            if getattr(university, key) != value:
+                setattr(university, key, value)
+                changed += 1
+    db.session.flush()
+    return changed
+
+
+def university_by_code(code: str) -> University | None:
+    """The university with this code (e.g. TUC, TONGJI)."""
+    return db.session.scalars(select(University).where(University.code == code.upper())).first()
+
+
+def create_profile(
+    user: User,
+    university: University,
+    *,
+    title: str = "",
+    department: str = "",
+    research_areas: str = "",
+    languages: str = "",
+    capacity: int = 2,
+    fields: list[ResearchField] | None = None,
+) -> SupervisorProfile:
+    """Give a supervisor their directory entry (no commit)."""
+    profile = SupervisorProfile(
+        user=user,
+        university=university,
+        title=title,
+        department=department,
+        research_areas=research_areas,
+        languages=languages,
+        capacity=capacity,
+        fields=[SupervisorField(field=field) for field in (fields or [])],
+    )
+    db.session.add(profile)
+    db.session.flush()
+    return profile
+
+
+def profile_of(user: User) -> SupervisorProfile | None:
+    """The user's directory entry, if they have one."""
+    return db.session.scalars(select(SupervisorProfile).where(SupervisorProfile.user_id == user.id)).first()

@@ -1,0 +1,23 @@
+// Small progressive enhancements; every page works without this file.
+(function () {
+  "use strict";
+  // Live word counters for text areas that declare a limit (data-word-limit); the server checks again.
+  document.querySelectorAll("textarea[data-word-limit]").forEach(function (area) {
+    var limit = parseInt(area.getAttribute("data-word-limit"), 10);
+    var output = document.getElementById(area.id + "-count");
+    if (!output) { return; }
+    function update() {
+      var words = area.value.trim() ? area.value.trim().split(/\s+/).length : 0;
+      output.textContent = words + " / " + limit;
+      output.classList.toggle("too-many", words > limit);
+    }
+    area.addEventListener("input", update);
+    update();
+  });
+  // Ask before buttons that declare a confirmation text (data-confirm); without JS the server's own step remains.
+  document.querySelectorAll("[data-confirm]").forEach(function (button) {
+    button.addEventListener("click", function (event) {
+      if (!window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
+})();

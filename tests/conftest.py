@@ -1,0 +1,131 @@
+"""Fixtures: one app per test session, a clean database per test, factories, a signed-in client per role."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from portal import create_app, db
+from portal.accounts.models import User
+from portal.core.roles import Role
+from portal.extensions import limiter
+from tests.factories import UserFactory
+
+pytest_plugins = ["tests.fixtures_mail", "tests.fixtures_browser"]
+
+
+def _test_database_url(tmp_root: str) -> str:
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_root}/test.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The application, configured for tests, with fresh tables on the test database."""
+    root = tmp_path_factory.mktemp("portal")
+    application = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": _test_database_url(str(root)),
+            "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+            "PORTAL_DATA_DIR": str(root / "data"),
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "MAIL_BACKEND": "smtp",
+            "PORTAL_BASE_URL": "http://portal.test",
+            "SERVER_NAME": None,
+        }
+    )
+    engine = db.get_engine(application)
+    db.Base.metadata.drop_all(engine)
+    db.Base.metadata.create_all(engine)
+    with application.app_context():
+        from portal.supervisors.services import sync_universities
+
+        sync_universities()
+        db.session.commit()
+        db.session.remove()
+    yield application
+    db.session.remove()
+    db.Base.metadata.drop_all(engine)
+    engine.dispose()
+
+
+def truncate_all(app: Flask) -> None:
+    """Empty every table and load the universities again (for tests whose work must really be committed)."""
+    from portal.supervisors.services import sync_universities
+
+    db.session.remove()
+    engine = db.get_engine(app)
+    with engine.begin() as connection:
+        for table in reversed(db.Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+    with app.app_context():
+        sync_universities()
+        db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def database(app: Flask, request: pytest.FixtureRequest) -> Iterator[None]:
+    """Run each test inside a transaction that is rolled back afterwards, so every test starts clean.
+
+    Tests marked `committing` (a browser driving a live server in another thread, concurrent requests) really
+    commit, and every table is emptied after them instead.
+    """
+    engine = db.get_engine(app)
+    limiter.reset()
+    if request.node.get_closest_marker("committing") or request.node.get_closest_marker("browser"):
+        try:
+            yield
+        finally:
+            truncate_all(app)
+        return
+    connection = engine.connect()
+    transaction = connection.begin()
+    db.session.remove()
+    db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        yield
+    finally:
+        db.session.remove()
+        transaction.rollback()
+        connection.close()
+        db.session.configure(bind=engine)
+
+
+@pytest.fixture
+def app_context(app: Flask) -> Iterator[None]:
+    """An application context for service-level tests."""
+    with app.test_request_context("/"):
+        yield
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def sign_in(client: FlaskClient, user: User) -> FlaskClient:
+    """Put the user's session into the client's cookie jar, as a successful sign-in would."""
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+    return client
+
+
+@pytest.fixture
+def login_as(app: Flask, client: FlaskClient) -> Callable[..., User]:
+    """Create a user holding role (confirmed email) and sign the test client in as them."""
+
+    def _login_as(role: Role | str, **attributes) -> User:
+        with app.app_context():
+            user = UserFactory(roles=[Role(role)], **attributes)
+            db.session.commit()
+            db.session.refresh(user)
+        sign_in(client, user)
+        return user
+
+    return _login_as

@@ -1,0 +1,40 @@
+"""Configuration: safe defaults, and production refuses to start without a real secret key."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal import create_app
+from portal.config import ConfigurationError, load_config
+
+
+def test_production_without_secret_key_refuses_to_start(monkeypatch):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_production_with_a_short_secret_key_refuses_to_start(monkeypatch):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "short")
+    with pytest.raises(ConfigurationError, match="32 characters"):
+        create_app()
+
+
+def test_production_defaults_are_strict(monkeypatch):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    config = load_config()
+    assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
+    assert config["MAIL_BACKEND"] == "smtp"
+
+
+def test_development_defaults(monkeypatch):
+    for name in ("PORTAL_ENV", "SECRET_KEY", "MAIL_SERVER", "MAIL_BACKEND", "RATELIMIT_STORAGE_URI"):
+        monkeypatch.delenv(name, raising=False)
+    config = load_config()
+    assert config["MAIL_BACKEND"] == "console"
+    assert config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert not config["SESSION_COOKIE_SECURE"]
+    assert config["PORTAL_DATA_DIR"].endswith("instance/data")
