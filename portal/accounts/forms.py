@@ -44,7 +44,8 @@ class RegistrationForm(EmailNormalizingMixin, FlaskForm):
         description=_l("At least 12 characters; not your email address and not a common password."),
     )
     password_confirm = PasswordField(
-        _l("Repeat the password"), validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))]
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
     )
     language = SelectField(_l("Language"), choices=language_choices, default="en")
     timezone = SelectField(_l("Time zone"), choices=timezone_choices, default="Asia/Shanghai")
