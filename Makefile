@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.stamp-dev
 PO_FILES := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test lint translations extract-messages migrate seed worker bench clean help
+.PHONY: run test lint translations extract-messages migrate seed worker bench clean help fonts
 
 help:
 	@echo "make run    - install, migrate the SQLite database, load demo data, serve on http://127.0.0.1:5000"
@@ -37,6 +37,27 @@ extract-messages: $(DEV_STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching
 
+# PDFs need a font with Chinese glyphs: PDF_CJK_FONT, else Debian's fonts-noto-cjk (the paths the portal looks at).
+# Installed here when root and apt-get can; otherwise only explained, so that `make run` works without root.
+CJK_FONTS := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc
+
+fonts:
+	@if [ -n "$$PDF_CJK_FONT" ]; then \
+	  [ -f "$$PDF_CJK_FONT" ] || echo "WARNING: PDF_CJK_FONT=$$PDF_CJK_FONT is not a file: PDF downloads will fail."; \
+	  exit 0; \
+	fi; \
+	for font in $(CJK_FONTS); do [ -f "$$font" ] && exit 0; done; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "== installing fonts-noto-cjk from Debian (Chinese glyphs for PDFs)"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; } \
+	    || echo "WARNING: could not install fonts-noto-cjk: PDF downloads will fail until it is installed."; \
+	else \
+	  found=$$(fc-list 2>/dev/null | grep -i "Noto Sans CJK" | head -n 1 | cut -d: -f1); \
+	  echo "NOTE: no font with Chinese glyphs in $(CJK_FONTS): PDF downloads (and their tests) will fail."; \
+	  if [ -n "$$found" ]; then echo "      A Noto CJK font is installed elsewhere: export PDF_CJK_FONT=$$found"; \
+	  else echo "      Install it with: sudo apt-get install fonts-noto-cjk (or set PDF_CJK_FONT to a .ttf/.otf/.ttc with Chinese glyphs)"; fi; \
+	fi
+
 migrate: $(RUN_STAMP)
 	mkdir -p instance
 	$(BIN)/alembic upgrade head
@@ -45,13 +66,13 @@ seed: migrate translations
 	$(FLASK) portal seed-demo
 
 # Serves with Flask's development server and delivers the outbox to this console every few seconds.
-run: seed
+run: fonts seed
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C stops it)."
 	@trap 'kill 0' INT TERM EXIT; \
 	  MAIL_BACKEND=console $(FLASK) portal send-mail --watch 3 & \
 	  $(FLASK) run --host 127.0.0.1 --port 5000
 
-test: $(DEV_STAMP) translations
+test: $(DEV_STAMP) translations fonts
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)

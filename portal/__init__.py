@@ -67,10 +67,25 @@ def init_database(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount each domain's blueprint."""
     from portal.accounts.views import bp as accounts_bp
+    from portal.applications.views import bp as applications_bp
+    from portal.coordination.views import bp as coordination_bp
     from portal.main.views import bp as main_bp
+    from portal.referees.views import bp as referees_bp
+    from portal.review.supervise_views import bp as supervise_bp
+    from portal.review.views import bp as review_bp
+    from portal.supervisors.views import bp as supervisors_bp
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(accounts_bp)
+    for blueprint in (
+        main_bp,
+        accounts_bp,
+        supervisors_bp,
+        applications_bp,
+        referees_bp,
+        supervise_bp,
+        review_bp,
+        coordination_bp,
+    ):
+        app.register_blueprint(blueprint)
 
 
 def register_cli(app: Flask) -> None:

@@ -104,3 +104,17 @@ def send_mail_command(watch: float | None, limit: int) -> None:
         if watch is None:
             break
         time.sleep(watch)
+
+
+@portal_cli.command("remind")
+def remind_command() -> None:
+    """Remind referees whose link expires within a week and reviewers whose reviews are due within a week."""
+    from portal.core.timeutil import utcnow
+    from portal.review.reminders import send_due_reminders
+
+    report = send_due_reminders(now=utcnow())
+    db.session.commit()
+    click.echo(
+        f"Reminders written to the outbox: {report.total} "
+        f"({report.referees} to referees, {report.reviewers} to reviewers)."
+    )

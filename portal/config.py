@@ -63,6 +63,7 @@ def load_config() -> dict:
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes"),
         "MAIL_REQUEST_LIMIT": os.environ.get("MAIL_REQUEST_LIMIT", "10 per hour"),
+        "REFEREE_LETTER_LIMIT": os.environ.get("REFEREE_LETTER_LIMIT", "30 per hour"),
         # Cookies and HTTPS.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -75,6 +76,7 @@ def load_config() -> dict:
         "PROXY_FIX_X_FOR": int(os.environ.get("PROXY_FIX_X_FOR", "0")),
         # Requests larger than this are refused with 413 before a view runs.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(25 * MEBIBYTE))),
+        "PDF_CJK_FONT": os.environ.get("PDF_CJK_FONT", ""),
         "UPLOAD_MAX_BYTES": int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * MEBIBYTE))),
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: a slow form must not lose its data

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
@@ -61,8 +61,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+IMMEDIATE = "portal_sqlite_begin_immediate"
+
+
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("sqlite_immediate") else "BEGIN")
+    # A request that may write takes SQLite's write lock when it begins, so that two concurrent writers queue up
+    # (busy_timeout) instead of one failing at commit; PostgreSQL gets the same effect from row locks.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(IMMEDIATE) else "BEGIN")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -85,6 +90,13 @@ def init_app(app: Flask) -> None:
     engine = app.config.get("DATABASE_ENGINE") or make_engine(url)
     app.extensions["db_engine"] = engine
     session.configure(bind=engine)
+
+    if engine.dialect.name == "sqlite":
+
+        @app.before_request
+        def begin_writing_requests_immediately() -> None:
+            if request.method not in {"GET", "HEAD", "OPTIONS"} and not session().in_transaction():
+                session.connection(execution_options={IMMEDIATE: True})
 
     @app.after_request
     def commit_session(response: Response) -> Response:

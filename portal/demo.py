@@ -12,6 +12,7 @@ from portal.accounts.models import User
 from portal.applications.models import IntakeRound
 from portal.core.roles import Role
 from portal.core.timeutil import BERLIN, utcnow
+from portal.review.models import CommitteeMember
 from portal.supervisors import services as supervisors
 from portal.supervisors.models import ResearchField as F
 
@@ -251,6 +252,15 @@ DEMO_SUPERVISORS: tuple[tuple[str, str, str, str, str, str, str, tuple[F, ...]],
 )
 
 
+# Selection committee members and their universities (committee@example.org is one of them).
+DEMO_COMMITTEE: tuple[tuple[str, str, str], ...] = (
+    ("committee@example.org", "Thomas Krüger", "LUH"),
+    ("k.lehmann@example.org", "Karin Lehmann", "TUBS"),
+    ("ma.jun@example.org", "Ma Jun", "SCU"),
+    ("li.na@example.org", "Li Na", "TONGJI"),
+)
+
+
 def _ensure_user(email: str, name: str, roles: tuple[Role, ...], language: str, timezone: str) -> User:
     user = accounts.find_user_by_email(email)
     if user is None:
@@ -318,5 +328,15 @@ def seed_demo() -> dict[str, object]:
                 capacity=2,
                 fields=list(fields),
             )
+    for email, name, code in DEMO_COMMITTEE:
+        member = _ensure_user(
+            email,
+            name,
+            (Role.COMMITTEE,),
+            "zh" if code in {"SCU", "TONGJI"} else "de",
+            "Asia/Shanghai" if code in {"SCU", "TONGJI"} else "Europe/Berlin",
+        )
+        if db.session.scalars(select(CommitteeMember).where(CommitteeMember.user_id == member.id)).first() is None:
+            db.session.add(CommitteeMember(user=member, university=supervisors.university_by_code(code)))
     intake = _ensure_open_round()
     return {"accounts": [row[0] for row in DEMO_ACCOUNTS], "password": DEMO_PASSWORD, "round": intake.name}

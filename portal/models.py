@@ -9,4 +9,5 @@ def import_all_models() -> None:
     import portal.applications.models
     import portal.core.audit
     import portal.notifications.models
+    import portal.review.models
     import portal.supervisors.models  # noqa: F401

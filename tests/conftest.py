@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Iterator
 
 import pytest
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 
 from portal import create_app, db
@@ -109,10 +109,16 @@ def client(app: Flask) -> FlaskClient:
 
 
 def sign_in(client: FlaskClient, user: User) -> FlaskClient:
-    """Put the user's session into the client's cookie jar, as a successful sign-in would."""
+    """Put the user's session into the client's cookie jar, as a successful sign-in would.
+
+    Note: a test that holds an application context open across requests shares flask.g with them, and Flask-Login
+    caches the signed-in user there; to switch users within one test, do not hold an app context around the requests.
+    """
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
+    if has_app_context():
+        g.pop("_login_user", None)  # an app context held by the test shares g with its requests
     return client
 
 
@@ -129,3 +135,44 @@ def login_as(app: Flask, client: FlaskClient) -> Callable[..., User]:
         return user
 
     return _login_as
+
+
+@pytest.fixture
+def open_round(app: Flask):
+    """An intake round open now (committed inside the test's transaction)."""
+    from tests.factories import IntakeRoundFactory
+
+    intake = IntakeRoundFactory()
+    db.session.commit()
+    return intake
+
+
+class QueryCounter:
+    """Counts the SQL statements sent while active (for "no N+1" tests)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, *args) -> None:
+        self.count += 1
+
+
+@pytest.fixture
+def count_queries(app: Flask):
+    """Call with a function; returns how many statements it sent to the database."""
+    from sqlalchemy import event
+
+    engine = db.get_engine(app)
+
+    def run(function) -> int:
+        counter = QueryCounter()
+        # A fresh session, so that objects the test already loaded do not spare the request any query.
+        db.session.remove()
+        event.listen(engine, "before_cursor_execute", counter)
+        try:
+            function()
+        finally:
+            event.remove(engine, "before_cursor_execute", counter)
+        return counter.count
+
+    return run

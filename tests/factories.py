@@ -62,3 +62,155 @@ class SupervisorProfileFactory(BaseFactory):
     research_areas = factory.Faker("catch_phrase")
     languages = "de, en"
     capacity = 2
+
+
+# --- Applications -------------------------------------------------------------------------------------------------
+
+import datetime as dt  # noqa: E402
+import io  # noqa: E402
+
+from pypdf import PdfWriter  # noqa: E402
+
+from portal.applications.models import (  # noqa: E402
+    Application,
+    DegreeLevel,
+    Document,
+    DocumentKind,
+    Education,
+    IntakeRound,
+    LanguageLevel,
+    RefereeInvitation,
+)
+from portal.core import storage  # noqa: E402
+from portal.supervisors.models import ResearchField  # noqa: E402
+
+
+def make_pdf(pages: int = 1, text: str = "") -> bytes:
+    """A small valid PDF made on the spot."""
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    if text:
+        writer.add_metadata({"/Title": text})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+class IntakeRoundFactory(BaseFactory):
+    """An open round: opened 10 days ago, closes in 30 days."""
+
+    class Meta:
+        model = IntakeRound
+
+    name = factory.Sequence(lambda n: f"Intake {2027 + n}")
+    opens_at = factory.LazyFunction(lambda: utcnow() - dt.timedelta(days=10))
+    closes_at = factory.LazyFunction(lambda: utcnow() + dt.timedelta(days=30))
+    reviews_due = factory.LazyAttribute(lambda o: o.closes_at + dt.timedelta(days=30))
+
+
+class ApplicationFactory(BaseFactory):
+    """A draft with nothing filled in."""
+
+    class Meta:
+        model = Application
+
+    intake_round = factory.SubFactory(IntakeRoundFactory)
+    applicant = factory.SubFactory(UserFactory, roles=[Role.APPLICANT])
+
+
+def supervisor(code: str, **kwargs) -> SupervisorProfile:
+    """A supervisor at the university with this code."""
+    return SupervisorProfileFactory(university=university(code), **kwargs)
+
+
+def complete_application(application: Application | None = None, **kwargs) -> Application:
+    """A draft with every step complete (documents stored as real files), ready to submit."""
+    application = application or ApplicationFactory(**kwargs)
+    now = utcnow()
+    application.family_name, application.given_names, application.native_name = "Wang", "Xiaoming", "王小明"
+    application.date_of_birth = dt.date(1998, 5, 17)
+    application.nationality, application.address, application.phone = "CN", "No. 24 Yihuan Road, Chengdu", "+86 28 1234"
+    application.privacy_consent_at = application.transfer_consent_at = now
+    application.privacy_consent_version = application.transfer_consent_version = "2026-11"
+    application.english_level, application.german_level = LanguageLevel.C1, LanguageLevel.B1
+    application.chinese_level, application.chinese_hsk = LanguageLevel.NATIVE, None
+    application.proposal_title = "Hydrogen embrittlement of pipeline steels"
+    application.research_field = ResearchField.ENERGY_HYDROGEN
+    application.abstract, application.keywords = "A study of steels. " * 20, "hydrogen, steel"
+    application.german_supervisor = application.german_supervisor or supervisor("TUC")
+    application.chinese_supervisor = application.chinese_supervisor or supervisor("TONGJI")
+    application.supervisor_motivation = "Both work on hydrogen."
+    application.education.append(
+        Education(
+            level=DegreeLevel.MASTER,
+            degree="Master of Engineering",
+            subject="Materials",
+            institution="Sichuan University",
+            country="CN",
+            year=2024,
+            grade="88",
+            grading_scale="100 best, 60 pass",
+        )
+    )
+    for kind in (
+        DocumentKind.CV,
+        DocumentKind.DEGREE_CERTIFICATE,
+        DocumentKind.TRANSCRIPT,
+        DocumentKind.RESEARCH_PROPOSAL,
+    ):
+        add_document(application, kind)
+    for position in (1, 2):
+        application.referees.append(
+            RefereeInvitation(
+                position=position,
+                name=f"Referee {position}",
+                email=f"referee{position}.{application.applicant.id}@example.org",
+                institution="Sichuan University",
+                relation="teacher",
+            )
+        )
+    db.session.flush()
+    return application
+
+
+def add_document(
+    application: Application, kind: DocumentKind, content: bytes | None = None, filename: str | None = None
+) -> Document:
+    """Store a real PDF file and attach it to the application."""
+    content = content or make_pdf()
+    stored = storage.save_bytes(content)
+    document = Document(
+        kind=kind,
+        original_filename=filename or f"{kind.value}.pdf",
+        storage_key=stored.key,
+        size_bytes=stored.size_bytes,
+        sha256=stored.sha256,
+        page_count=1,
+    )
+    application.documents.append(document)
+    db.session.flush()
+    return document
+
+
+def committee_member(code: str = "LUH", **user_attributes):
+    """A user with the committee role and a seat at the university with this code."""
+    from portal.review.models import CommitteeMember
+
+    user = UserFactory(roles=[Role.COMMITTEE], **user_attributes)
+    seat = CommitteeMember(user=user, university=university(code))
+    db.session.add(seat)
+    db.session.flush()
+    return user
+
+
+def submitted_application(**kwargs) -> Application:
+    """A complete application in the submitted state, with a reference number."""
+    from portal.applications.models import ApplicationState
+
+    application = complete_application(**kwargs)
+    application.state = ApplicationState.SUBMITTED
+    application.reference = f"IPK-2027-{application.id:04d}"
+    application.submitted_at = utcnow()
+    db.session.flush()
+    return application

@@ -45,6 +45,7 @@ def test_delivery_to_a_real_smtp_server(app, smtp_server):
     assert "李伟" in smtp_server.body_of(message)
     email = db.session.get(OutboxEmail, email_id)
     assert email.state == OutboxState.SENT and email.sent_at is not None and email.attempts == 1
+    assert "http://portal.test/x" not in email.body  # the secret link is not kept once delivered
     # Running again sends nothing twice.
     assert smtp_server.deliver_outbox(app).sent == 0
     assert len(smtp_server.messages) == 1

@@ -1,14 +1,19 @@
-"""Intake rounds (applications follow in their own issue)."""
+"""Intake rounds, applications and their parts (education, documents, referees), decisions."""
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
-from sqlalchemy import CheckConstraint, String
-from sqlalchemy.orm import Mapped, mapped_column
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import db
+from portal.accounts.models import User
+from portal.core.enums import enum_column
 from portal.core.timeutil import utcnow
+from portal.supervisors.models import ResearchField, SupervisorProfile
 
 
 class IntakeRound(db.Base):
@@ -26,6 +31,342 @@ class IntakeRound(db.Base):
     decisions_on: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime, default=utcnow)
 
+    def __repr__(self) -> str:
+        return f"<IntakeRound {self.name}>"
+
     def is_open(self, now: dt.datetime) -> bool:
         """Whether applications may be submitted or changed at now (open from opens_at, closed from closes_at)."""
         return self.opens_at <= now < self.closes_at
+
+    @property
+    def reference_year(self) -> int:
+        """The year in reference numbers: the year the doctorate starts, after the round closes."""
+        return self.closes_at.year + (1 if self.closes_at.month >= 7 else 0)
+
+    @property
+    def letters_due(self) -> dt.datetime:
+        """Until when referees can upload: the review deadline (or four weeks after closing if none is set)."""
+        return self.reviews_due or self.referees_due or self.closes_at + dt.timedelta(days=28)
+
+
+class ReferenceCounter(db.Base):
+    """The last reference number handed out for a year (IPK-<year>-<number>), shared by all rounds of that year."""
+
+    __tablename__ = "reference_counters"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class ApplicationState(enum.StrEnum):
+    """Where an application stands; changed only by portal.applications.workflow."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    UNDER_REVIEW = "under_review"
+    DECIDED = "decided"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return str(STATE_LABELS[self])
+
+
+STATE_LABELS = {
+    ApplicationState.DRAFT: _l("Draft"),
+    ApplicationState.SUBMITTED: _l("Submitted"),
+    ApplicationState.UNDER_REVIEW: _l("Under review"),
+    ApplicationState.DECIDED: _l("Decided"),
+    ApplicationState.WITHDRAWN: _l("Withdrawn"),
+}
+
+
+class LanguageLevel(enum.StrEnum):
+    """Self-assessed level on the CEFR scale."""
+
+    NONE = "none"
+    A1 = "A1"
+    A2 = "A2"
+    B1 = "B1"
+    B2 = "B2"
+    C1 = "C1"
+    C2 = "C2"
+    NATIVE = "native"
+
+
+class DegreeLevel(enum.StrEnum):
+    """The level of a degree; master or equivalent is required."""
+
+    BACHELOR = "bachelor"
+    MASTER = "master"
+    DIPLOMA = "diploma"
+    DOCTORATE = "doctorate"
+    OTHER = "other"
+
+    @property
+    def qualifies(self) -> bool:
+        """Whether this degree gives access to doctoral studies."""
+        return self in {DegreeLevel.MASTER, DegreeLevel.DIPLOMA, DegreeLevel.DOCTORATE}
+
+    @property
+    def label(self) -> str:
+        return str(DEGREE_LABELS[self])
+
+
+DEGREE_LABELS = {
+    DegreeLevel.BACHELOR: _l("Bachelor's degree"),
+    DegreeLevel.MASTER: _l("Master's degree"),
+    DegreeLevel.DIPLOMA: _l("Diplom, Magister or Staatsexamen (Master's equivalent)"),
+    DegreeLevel.DOCTORATE: _l("Doctorate"),
+    DegreeLevel.OTHER: _l("Other degree"),
+}
+
+
+class Application(db.Base):
+    """One applicant's application in one intake round."""
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        UniqueConstraint("round_id", "applicant_id"),
+        CheckConstraint(
+            "german_supervisor_id IS NULL OR chinese_supervisor_id IS NULL "
+            "OR german_supervisor_id <> chinese_supervisor_id",
+            name="two_different_supervisors",
+        ),
+        CheckConstraint("state IN ('draft', 'withdrawn') OR reference IS NOT NULL", name="reference_once_submitted"),
+        Index("ix_applications_round_state", "round_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("intake_rounds.id"))
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    state: Mapped[ApplicationState] = mapped_column(
+        enum_column(ApplicationState, "state"), default=ApplicationState.DRAFT
+    )
+    reference: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # Optimistic locking: every UPDATE checks and bumps it, so two tabs (or two workers) never silently overwrite.
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime)
+
+    # Step 1: personal data
+    family_name: Mapped[str] = mapped_column(String(100), default="")
+    given_names: Mapped[str] = mapped_column(String(100), default="")
+    native_name: Mapped[str] = mapped_column(String(100), default="")
+    date_of_birth: Mapped[dt.date | None] = mapped_column(Date)
+    nationality: Mapped[str] = mapped_column(String(2), default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    privacy_consent_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime)
+    privacy_consent_version: Mapped[str | None] = mapped_column(String(20))
+    transfer_consent_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime)
+    transfer_consent_version: Mapped[str | None] = mapped_column(String(20))
+
+    # Step 3: languages
+    english_level: Mapped[LanguageLevel | None] = mapped_column(enum_column(LanguageLevel, "english_level"))
+    english_certificate: Mapped[str] = mapped_column(String(200), default="")
+    german_level: Mapped[LanguageLevel | None] = mapped_column(enum_column(LanguageLevel, "german_level"))
+    german_certificate: Mapped[str] = mapped_column(String(200), default="")
+    chinese_level: Mapped[LanguageLevel | None] = mapped_column(enum_column(LanguageLevel, "chinese_level"))
+    chinese_hsk: Mapped[int | None] = mapped_column()
+    chinese_certificate: Mapped[str] = mapped_column(String(200), default="")
+
+    # Step 4: research proposal
+    proposal_title: Mapped[str] = mapped_column(String(300), default="")
+    research_field: Mapped[ResearchField | None] = mapped_column(enum_column(ResearchField, "research_field"))
+    abstract: Mapped[str] = mapped_column(Text, default="")
+    keywords: Mapped[str] = mapped_column(String(300), default="")
+
+    # Step 5: co-supervisors
+    german_supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("supervisor_profiles.id"), index=True)
+    chinese_supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("supervisor_profiles.id"), index=True)
+    supervisor_motivation: Mapped[str] = mapped_column(Text, default="")
+
+    # Step 8: declaration
+    declaration_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime)
+
+    intake_round: Mapped[IntakeRound] = relationship(lazy="joined", innerjoin=True)
+    applicant: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    german_supervisor: Mapped[SupervisorProfile | None] = relationship(foreign_keys=[german_supervisor_id])
+    chinese_supervisor: Mapped[SupervisorProfile | None] = relationship(foreign_keys=[chinese_supervisor_id])
+    education: Mapped[list[Education]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="Education.id"
+    )
+    documents: Mapped[list[Document]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="Document.id"
+    )
+    referees: Mapped[list[RefereeInvitation]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="RefereeInvitation.position"
+    )
+    decision: Mapped[Decision | None] = relationship(back_populates="application", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Application {self.id} {self.reference or 'draft'}>"
+
+    @property
+    def display_name(self) -> str:
+        """The applicant's name as entered (family name in capitals), falling back to the account name."""
+        if self.family_name or self.given_names:
+            return f"{self.given_names} {self.family_name.upper()}".strip()
+        return self.applicant.name
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == ApplicationState.DRAFT
+
+    @property
+    def decision_released(self) -> bool:
+        return self.decision is not None and self.decision.released_at is not None
+
+
+class Education(db.Base):
+    """A degree the applicant holds or is about to complete."""
+
+    __tablename__ = "education"
+    __table_args__ = (CheckConstraint("year BETWEEN 1950 AND 2100", name="plausible_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    level: Mapped[DegreeLevel] = mapped_column(enum_column(DegreeLevel, "level"))
+    degree: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(200))
+    institution: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    year: Mapped[int]
+    grade: Mapped[str] = mapped_column(String(40))
+    grading_scale: Mapped[str] = mapped_column(String(100))
+
+    application: Mapped[Application] = relationship(back_populates="education")
+
+
+class DocumentKind(enum.StrEnum):
+    """What an uploaded document is."""
+
+    CV = "cv"
+    DEGREE_CERTIFICATE = "degree_certificate"
+    TRANSCRIPT = "transcript"
+    RESEARCH_PROPOSAL = "research_proposal"
+    LANGUAGE_CERTIFICATE = "language_certificate"
+    OTHER = "other"
+    REFEREE_LETTER = "referee_letter"
+
+    @property
+    def label(self) -> str:
+        return str(DOCUMENT_LABELS[self])
+
+
+DOCUMENT_LABELS = {
+    DocumentKind.CV: _l("Curriculum vitae"),
+    DocumentKind.DEGREE_CERTIFICATE: _l("Degree certificates"),
+    DocumentKind.TRANSCRIPT: _l("Transcripts of records"),
+    DocumentKind.RESEARCH_PROPOSAL: _l("Research proposal"),
+    DocumentKind.LANGUAGE_CERTIFICATE: _l("Language certificates"),
+    DocumentKind.OTHER: _l("Other documents"),
+    DocumentKind.REFEREE_LETTER: _l("Letter of recommendation"),
+}
+
+
+class Document(db.Base):
+    """An uploaded PDF; the bytes live under PORTAL_DATA_DIR with a random name."""
+
+    __tablename__ = "documents"
+    __table_args__ = (CheckConstraint("size_bytes > 0", name="not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[DocumentKind] = mapped_column(enum_column(DocumentKind, "kind"))
+    original_filename: Mapped[str] = mapped_column(String(255))
+    storage_key: Mapped[str] = mapped_column(String(100), unique=True)
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    page_count: Mapped[int] = mapped_column(default=0)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime, default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="documents")
+
+
+class DecisionOutcome(enum.StrEnum):
+    """The committee's decision."""
+
+    ADMIT = "admit"
+    WAITING_LIST = "waiting_list"
+    REJECT = "reject"
+
+    @property
+    def label(self) -> str:
+        return str(OUTCOME_LABELS[self])
+
+
+OUTCOME_LABELS = {
+    DecisionOutcome.ADMIT: _l("Admitted"),
+    DecisionOutcome.WAITING_LIST: _l("Waiting list"),
+    DecisionOutcome.REJECT: _l("Not admitted"),
+}
+
+
+class Decision(db.Base):
+    """The recorded decision on an application; the applicant sees it once released."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), unique=True)
+    outcome: Mapped[DecisionOutcome] = mapped_column(enum_column(DecisionOutcome, "outcome"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime, default=utcnow)
+    released_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime)
+
+    application: Mapped[Application] = relationship(back_populates="decision")
+
+
+RELATION_LABELS = {
+    "supervisor": _l("Thesis supervisor"),
+    "teacher": _l("Professor or lecturer"),
+    "employer": _l("Employer or manager"),
+    "colleague": _l("Research colleague"),
+    "other": _l("Other"),
+}
+
+
+class RefereeInvitation(db.Base):
+    """A referee named by the applicant; the secret link is stored only as a hash."""
+
+    __tablename__ = "referee_invitations"
+    __table_args__ = (
+        UniqueConstraint("application_id", "position"),
+        CheckConstraint("position IN (1, 2)", name="position"),
+        CheckConstraint("token_hash IS NULL OR token_expires_at IS NOT NULL", name="token_expires"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    institution: Mapped[str] = mapped_column(String(200))
+    relation: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime, default=utcnow)
+    token_hash: Mapped[str | None] = mapped_column(String(64))
+    token_expires_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime)
+    invited_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime)
+    invitations_sent: Mapped[int] = mapped_column(default=0)
+    letter_text: Mapped[str | None] = mapped_column(Text)
+    letter_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
+    letter_received_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime)
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime)
+
+    application: Mapped[Application] = relationship(back_populates="referees")
+    letter_document: Mapped[Document | None] = relationship(foreign_keys=[letter_document_id])
+
+    @property
+    def letter_received(self) -> bool:
+        return self.letter_received_at is not None
+
+    @property
+    def relation_label(self) -> str:
+        return str(RELATION_LABELS.get(self.relation, self.relation))

@@ -10,6 +10,7 @@ from flask import Flask, request, url_for
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
+from portal.core.countries import country_name
 from portal.core.i18n import LANGUAGE_NAMES
 from portal.core.timeutil import in_zone
 
@@ -80,6 +81,7 @@ def init_app(app: Flask) -> None:
             "current_language": current_language,
             "language_names": LANGUAGE_NAMES,
             "navigation_items": navigation_items,
+            "country_name": country_name,
         }
 
     app.jinja_env.filters["in_zone"] = format_in_zone

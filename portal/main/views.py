@@ -11,8 +11,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal import db
 from portal.accounts.forms import LanguageForm, ResendConfirmationForm
 from portal.accounts.services import update_preferences
+from portal.applications.services import applications_of
 from portal.core.navigation import is_safe_local_path
 from portal.core.permissions import PUBLIC, login_required, public
+from portal.core.roles import Role
 from portal.core.templating import register_nav_item
 from portal.extensions import csrf, limiter
 from portal.supervisors.services import list_universities
@@ -29,7 +31,8 @@ def index():
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    return render_template("main/dashboard.html", resend_form=ResendConfirmationForm())
+    applications = applications_of(current_user) if current_user.has_role(Role.APPLICANT) else []
+    return render_template("main/dashboard.html", resend_form=ResendConfirmationForm(), applications=applications)
 
 
 @bp.get("/imprint")

@@ -20,6 +20,7 @@ from portal.notifications.models import OutboxEmail, OutboxState
 log = logging.getLogger(__name__)
 
 BACKOFF_BASE_SECONDS = 60
+SENT_BODY_PLACEHOLDER = "[delivered; the body is not kept because it may contain personal links]"
 BACKOFF_MAX_SECONDS = 6 * 60 * 60
 
 
@@ -197,4 +198,6 @@ def _deliver_one(
         email.state = OutboxState.SENT
         email.sent_at = utcnow()
         email.last_error = None
+        # A sent body may hold a secret link (confirmation, reset, referee letter): it is not kept once delivered.
+        email.body = SENT_BODY_PLACEHOLDER
         report.sent += 1

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select
 
 from portal import db
 from portal.accounts.models import User
@@ -69,3 +71,45 @@ def create_profile(
 def profile_of(user: User) -> SupervisorProfile | None:
     """The user's directory entry, if they have one."""
     return db.session.scalars(select(SupervisorProfile).where(SupervisorProfile.user_id == user.id)).first()
+
+
+@dataclass(frozen=True)
+class DirectoryFilter:
+    """What the directory's search form asks for."""
+
+    text: str = ""
+    university: str = ""
+    field: str = ""
+    country: str = ""
+
+
+def directory_query(filters: DirectoryFilter) -> Select:
+    """Active supervisors matching the filters, ordered by university and name (users and universities joined)."""
+    query = (
+        select(SupervisorProfile)
+        .join(SupervisorProfile.user)
+        .join(SupervisorProfile.university)
+        .where(User.active.is_(True))
+        .order_by(University.country.desc(), University.id, User.name)
+    )
+    if filters.text.strip():
+        pattern = "%" + filters.text.strip().lower().replace("%", "").replace("_", "") + "%"
+        query = query.where(
+            or_(
+                func.lower(User.name).like(pattern),
+                func.lower(SupervisorProfile.department).like(pattern),
+                func.lower(SupervisorProfile.research_areas).like(pattern),
+            )
+        )
+    if filters.university:
+        query = query.where(University.code == filters.university)
+    if filters.country in {c.value for c in Country}:
+        query = query.where(University.country == Country(filters.country))
+    if filters.field in {f.value for f in ResearchField}:
+        query = query.where(SupervisorProfile.fields.any(SupervisorField.field == ResearchField(filters.field)))
+    return query
+
+
+def list_supervisors(filters: DirectoryFilter) -> list[SupervisorProfile]:
+    """The directory's entries for the filters."""
+    return list(db.session.scalars(directory_query(filters)))

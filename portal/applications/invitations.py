@@ -1,0 +1,248 @@
+"""The applicant's referees: naming, changing, and sending each an invitation with a secret link.
+
+Only the SHA-256 hash of a link's token is stored. A new invitation (a resend) replaces the hash, so the earlier link
+stops working; naming another person at a position clears it. A referee who has sent a letter can no longer be changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal import db
+from portal.accounts.services import AccountError, normalize_email
+from portal.applications.models import RELATION_LABELS, Application, ApplicationState, RefereeInvitation
+from portal.applications.services import ApplicationError, StaleApplication, flush_or_conflict
+from portal.core import audit
+from portal.core.tokens import new_token
+from portal.core.urls import absolute_url
+from portal.notifications.services import queue_email
+
+POSITIONS = (1, 2)
+REFEREE_FIELDS = ("name", "email", "institution", "relation")
+MAX_LENGTHS = {"name": 200, "email": 254, "institution": 200}
+# Invitations one person may be sent for one application (the first one and the resends): the portal must not
+# become a way to flood someone's mailbox.
+MAX_INVITATIONS = 5
+
+
+class RefereeError(ApplicationError):
+    """A referee rule was broken; the message is for the user, shown next to `field` of the referee at `position`."""
+
+    def __init__(self, message: str, field: str | None = None, position: int | None = None) -> None:
+        super().__init__(message, field)
+        self.position = position
+
+
+@dataclass
+class SaveResult:
+    """What a save changed: whether anything at all, and who was sent a new invitation."""
+
+    changed: bool = False
+    invited: list[RefereeInvitation] = field(default_factory=list)
+
+
+def referee_at(application: Application, position: int) -> RefereeInvitation | None:
+    """The referee named at position (1 or 2), if any."""
+    return next((r for r in application.referees if r.position == position), None)
+
+
+def _ensure_changeable(application: Application, now: dt.datetime) -> None:
+    if application.state in {ApplicationState.WITHDRAWN, ApplicationState.DECIDED}:
+        raise RefereeError(_("This application is closed: its referees can no longer be changed."))
+    if application.state == ApplicationState.DRAFT and not application.intake_round.is_open(now):
+        raise RefereeError(_("The application deadline has passed: the referees can no longer be changed."))
+    if now >= application.intake_round.letters_due:
+        raise RefereeError(_("The deadline for letters of recommendation has passed."))
+
+
+def can_change_referees(application: Application, now: dt.datetime) -> bool:
+    """Whether the owner may name, change and invite referees now (a referee who answered stays fixed anyway)."""
+    try:
+        _ensure_changeable(application, now)
+    except RefereeError:
+        return False
+    return True
+
+
+def _lock_referees(application: Application) -> None:
+    # A referee may be sending a letter right now: lock the rows (and read them afresh) before deciding whether
+    # they can still change. SQLite has no FOR UPDATE, but there every writing request holds the write lock.
+    db.session.scalars(
+        select(RefereeInvitation)
+        .where(RefereeInvitation.application_id == application.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+
+
+def _clean(position: int, data: Mapping[str, Any]) -> dict[str, str] | None:
+    """The entry's values stripped and checked; None when every field is blank."""
+    values = {name: str(data.get(name) or "").strip() for name in REFEREE_FIELDS}
+    if not any(values.values()):
+        return None
+    for name in REFEREE_FIELDS:
+        if not values[name]:
+            raise RefereeError(_("Please fill in this field."), name, position)
+    for name, limit in MAX_LENGTHS.items():
+        if len(values[name]) > limit:
+            raise RefereeError(_("Please use at most %(limit)d characters.", limit=limit), name, position)
+    if values["relation"] not in RELATION_LABELS:
+        raise RefereeError(_("Please choose an entry from the list."), "relation", position)
+    try:
+        values["email"] = normalize_email(values["email"])
+    except AccountError as error:
+        raise RefereeError(str(error), "email", position) from error
+    return values
+
+
+def save_referees(
+    application: Application,
+    entries: Mapping[int, Mapping[str, Any] | None],
+    *,
+    expected_version: int | None,
+    now: dt.datetime,
+) -> SaveResult:
+    """Name, change or (in a draft) remove the referees at positions 1 and 2, all or nothing.
+
+    An entry with every field blank removes the referee from a draft; for a referee who has sent a letter it means
+    "unchanged" (the form shows no fields for them). A new email address means a new person: the old link stops
+    working, and once the application is submitted the new person is invited at once.
+    """
+    _ensure_changeable(application, now)
+    if expected_version is not None and expected_version != application.version:
+        raise StaleApplication(
+            _(
+                "This application was changed in another tab or window. Your entries are still in the form: "
+                "please check them and save again."
+            )
+        )
+    _lock_referees(application)
+
+    # Check everything before changing anything.
+    cleaned = {position: _clean(position, entries[position]) for position in POSITIONS if position in entries}
+    for position, values in cleaned.items():
+        referee = referee_at(application, position)
+        if referee is not None and referee.letter_received:
+            if values is not None and any(getattr(referee, name) != values[name] for name in REFEREE_FIELDS):
+                raise RefereeError(
+                    _("This referee has already sent a letter and can no longer be changed."), "name", position
+                )
+        elif values is None and referee is not None and not application.is_draft:
+            raise RefereeError(_("A submitted application needs two referees."), "name", position)
+    own_email = application.applicant.email.lower()
+    for position, values in cleaned.items():
+        if values is not None and values["email"] == own_email:
+            raise RefereeError(_("You cannot be your own referee."), "email", position)
+    final_emails: dict[int, str] = {}
+    for position in POSITIONS:
+        values = cleaned.get(position)
+        referee = referee_at(application, position)
+        if values is not None:
+            final_emails[position] = values["email"]
+        elif referee is not None and (position not in cleaned or referee.letter_received):
+            final_emails[position] = referee.email
+    if len(final_emails) == 2 and final_emails[1] == final_emails[2]:
+        changed_position = 2 if cleaned.get(2) is not None else 1
+        raise RefereeError(_("Each referee needs a different email address."), "email", changed_position)
+
+    result = SaveResult()
+    new_people: list[RefereeInvitation] = []
+    for position, values in cleaned.items():
+        referee = referee_at(application, position)
+        if referee is not None and referee.letter_received:
+            continue
+        if values is None:
+            if referee is not None:
+                application.referees.remove(referee)
+                result.changed = True
+                audit.record("referee.removed", application, details={"position": position})
+            continue
+        if referee is None:
+            referee = RefereeInvitation(position=position, email="")
+            application.referees.append(referee)
+        if all(getattr(referee, name) == values[name] for name in REFEREE_FIELDS):
+            continue
+        new_person = referee.email != values["email"]
+        for name in REFEREE_FIELDS:
+            setattr(referee, name, values[name])
+        if new_person:
+            # The old link was sent to someone else: it must stop working.
+            referee.token_hash = None
+            referee.token_expires_at = None
+            referee.invited_at = None
+            referee.invitations_sent = 0
+            new_people.append(referee)
+        result.changed = True
+    if not result.changed:
+        return result
+    application.updated_at = now  # bumps the version, so other open forms notice
+    flush_or_conflict()
+    for referee in new_people:
+        audit.record("referee.named", application, details={"position": referee.position})
+    if not application.is_draft:
+        for referee in new_people:
+            send_invitation(referee, now=now)
+            result.invited.append(referee)
+    return result
+
+
+def send_invitation(referee: RefereeInvitation, *, now: dt.datetime) -> None:
+    """Email the referee a fresh secret link (any earlier link stops working); valid until letters are due."""
+    application = referee.application
+    _ensure_changeable(application, now)
+    db.session.refresh(referee, with_for_update=True)
+    if referee.letter_received:
+        raise RefereeError(_("This referee has already sent a letter."), position=referee.position)
+    if referee.invitations_sent >= MAX_INVITATIONS:
+        raise RefereeError(
+            _(
+                "%(name)s has already been invited %(count)d times. Please contact the coordination office.",
+                name=referee.name,
+                count=referee.invitations_sent,
+            ),
+            position=referee.position,
+        )
+    token, token_hash = new_token()
+    referee.token_hash = token_hash
+    referee.token_expires_at = application.intake_round.letters_due
+    referee.invited_at = now
+    referee.invitations_sent += 1
+    db.session.flush()
+    queue_email(
+        recipient=referee.email,
+        language=application.applicant.language,
+        template="referee_invitation",
+        context={
+            "referee": referee,
+            "applicant_name": application.display_name,
+            "intake": application.intake_round,
+            "link": absolute_url("referees.letter", invitation_id=referee.id, token=token),
+            "due": referee.token_expires_at,
+            "resent": referee.invitations_sent > 1,
+        },
+    )
+    audit.record(
+        "referee.invited", application, details={"position": referee.position, "count": referee.invitations_sent}
+    )
+
+
+def invite(application: Application, position: int, *, now: dt.datetime) -> RefereeInvitation:
+    """Send (or send again) the invitation of the referee at position, at the applicant's request."""
+    referee = referee_at(application, position)
+    if referee is None:
+        raise RefereeError(_("Please name and save this referee first."), position=position)
+    send_invitation(referee, now=now)
+    return referee
+
+
+def invite_uninvited(application: Application, *, now: dt.datetime) -> None:
+    """Send an invitation to every referee who has none yet (used on submission)."""
+    for referee in application.referees:
+        if referee.invited_at is None and not referee.letter_received:
+            send_invitation(referee, now=now)

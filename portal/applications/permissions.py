@@ -1,0 +1,55 @@
+"""Who may see and change an application; refused with 404 when the object must stay unknown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort
+
+from portal import db
+from portal.accounts.models import User
+from portal.applications.models import Application, ApplicationState
+from portal.core.roles import Role
+
+# Rules added by the domains above (the committee's assignments live in review/): each may grant reading.
+ExtraReadRule = Callable[[User, Application], bool]
+EXTRA_READ_RULES: list[ExtraReadRule] = []
+
+
+def is_owner(user: User, application: Application) -> bool:
+    return application.applicant_id == user.id
+
+
+def is_chosen_supervisor(user: User, application: Application) -> bool:
+    """Whether user is one of the two supervisors the application names."""
+    profiles = (application.german_supervisor, application.chinese_supervisor)
+    return any(profile is not None and profile.user_id == user.id for profile in profiles)
+
+
+def can_view(user: User, application: Application) -> bool:
+    """Read the application and its documents (not necessarily the referees' letters)."""
+    if is_owner(user, application) or user.has_role(Role.COORDINATOR):
+        return True
+    if application.state in {ApplicationState.DRAFT, ApplicationState.WITHDRAWN}:
+        return False  # drafts are private; a withdrawn application is no one else's business any more
+    if user.has_role(Role.SUPERVISOR) and is_chosen_supervisor(user, application):
+        return True
+    return any(rule(user, application) for rule in EXTRA_READ_RULES)
+
+
+def can_read_letters(user: User, application: Application) -> bool:
+    """Read the referees' letters: never the applicant; the chosen supervisors, the committee, coordinators."""
+    return not is_owner(user, application) and can_view(user, application)
+
+
+def can_edit(user: User, application: Application) -> bool:
+    """Change the application: only its owner, only while it is a draft (the round's deadline is checked on save)."""
+    return is_owner(user, application) and application.state == ApplicationState.DRAFT
+
+
+def application_for(user: User, application_id: int, check: Callable[[User, Application], bool] = can_view):
+    """The application if user passes check; 404 otherwise, so that others cannot learn it exists."""
+    application = db.session.get(Application, application_id)
+    if application is None or not check(user, application):
+        abort(404)
+    return application

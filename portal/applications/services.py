@@ -1,0 +1,347 @@
+"""Application rules: the open round, drafts, the steps' saves, supervisor choice and capacity."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal import db
+from portal.accounts.models import User
+from portal.applications.models import (
+    Application,
+    ApplicationState,
+    Decision,
+    DecisionOutcome,
+    DegreeLevel,
+    Education,
+    IntakeRound,
+    LanguageLevel,
+)
+from portal.core.countries import is_country
+from portal.supervisors.models import Country, ResearchField, SupervisorProfile
+from portal.supervisors.services import DirectoryFilter, directory_query
+
+# The version of the privacy notice and of the transfer consent text the applicant agrees to.
+PRIVACY_NOTICE_VERSION = "2026-11"
+
+
+class ApplicationError(ValueError):
+    """A rule was broken; the message is for the user, shown next to `field` when given."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class StaleApplication(ApplicationError):
+    """The application changed (in another tab or window) since the form was loaded."""
+
+
+# Fields each simple step may write; anything else in the data is ignored.
+STEP_FIELDS: dict[str, tuple[str, ...]] = {
+    "personal": ("family_name", "given_names", "native_name", "date_of_birth", "nationality", "address", "phone"),
+    "languages": (
+        "english_level",
+        "english_certificate",
+        "german_level",
+        "german_certificate",
+        "chinese_level",
+        "chinese_hsk",
+        "chinese_certificate",
+    ),
+    "proposal": ("proposal_title", "research_field", "abstract", "keywords"),
+}
+
+
+ENUM_FIELDS = {
+    "english_level": LanguageLevel,
+    "german_level": LanguageLevel,
+    "chinese_level": LanguageLevel,
+    "research_field": ResearchField,
+}
+
+
+def current_round(now: dt.datetime) -> IntakeRound | None:
+    """The round open at now, else the next one to open, else the most recently closed one."""
+    open_round = db.session.scalars(
+        select(IntakeRound)
+        .where(IntakeRound.opens_at <= now, IntakeRound.closes_at > now)
+        .order_by(IntakeRound.closes_at)
+    ).first()
+    if open_round:
+        return open_round
+    upcoming = db.session.scalars(
+        select(IntakeRound).where(IntakeRound.opens_at > now).order_by(IntakeRound.opens_at)
+    ).first()
+    return upcoming or db.session.scalars(select(IntakeRound).order_by(IntakeRound.closes_at.desc())).first()
+
+
+def applications_of(user: User) -> list[Application]:
+    """The user's applications, newest round first."""
+    query = select(Application).join(IntakeRound).where(Application.applicant_id == user.id)
+    return list(db.session.scalars(query.order_by(IntakeRound.closes_at.desc())))
+
+
+def application_in_round(user: User, intake: IntakeRound) -> Application | None:
+    return db.session.scalars(
+        select(Application).where(Application.applicant_id == user.id, Application.round_id == intake.id)
+    ).first()
+
+
+def start_application(user: User, intake: IntakeRound, now: dt.datetime) -> Application:
+    """The user's draft in the round, created if needed; only in an open round and with a confirmed email."""
+    existing = application_in_round(user, intake)
+    if existing is not None:
+        return existing
+    if not intake.is_open(now):
+        raise ApplicationError(_("Applications for this round are not accepted at this time."))
+    if not user.email_confirmed:
+        raise ApplicationError(_("Please confirm your email address before you start your application."))
+    application = Application(intake_round=intake, applicant=user, family_name="", given_names="")
+    db.session.add(application)
+    flush_or_conflict()
+    from portal.core import audit
+
+    audit.record("application.created", application)
+    return application
+
+
+def flush_or_conflict() -> None:
+    """Flush, turning a lost optimistic-locking race into StaleApplication (the transaction is rolled back)."""
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        db.session.rollback()
+        raise StaleApplication(
+            _(
+                "This application was changed in another tab or window. Your entries are still in the form: "
+                "please check them and save again."
+            )
+        ) from error
+
+
+def ensure_editable(application: Application, expected_version: int | None, now: dt.datetime) -> None:
+    """Refuse changes to a submitted application, after the deadline, or from a form loaded before another save."""
+    if application.state != ApplicationState.DRAFT:
+        raise ApplicationError(_("This application has been submitted and can no longer be changed."))
+    if not application.intake_round.is_open(now):
+        raise ApplicationError(_("The application deadline has passed: the application can no longer be changed."))
+    if expected_version is not None and expected_version != application.version:
+        raise StaleApplication(
+            _(
+                "This application was changed in another tab or window. Your entries are still in the form: "
+                "please check them and save again."
+            )
+        )
+
+
+def _touch(application: Application, now: dt.datetime) -> None:
+    # Writing the row bumps the version even when only child rows changed, so other open forms notice.
+    application.updated_at = now
+    flush_or_conflict()
+
+
+def save_step(
+    application: Application, step: str, data: dict[str, Any], *, expected_version: int | None, now: dt.datetime
+) -> None:
+    """Save a simple step's fields as a draft (incomplete values are allowed until submission)."""
+    ensure_editable(application, expected_version, now)
+    # Checks first, so that a refused save leaves the application untouched.
+    if step == "personal" and data.get("nationality") and not is_country(data["nationality"]):
+        raise ApplicationError(_("Please choose a country from the list."), field="nationality")
+    hsk = data.get("chinese_hsk")
+    if step == "languages" and hsk is not None and not 1 <= int(hsk) <= 9:
+        raise ApplicationError(_("HSK levels go from 1 to 9."), field="chinese_hsk")
+    for name in STEP_FIELDS[step]:
+        if name in data:
+            value = data[name]
+            if name in ENUM_FIELDS:
+                value = ENUM_FIELDS[name](value) if value else None
+            elif isinstance(value, str):
+                value = value.strip()
+            elif value is None and not Application.__table__.c[name].nullable:
+                value = ""  # a text field the browser did not send
+            setattr(application, name, value)
+    if step == "personal":
+        _record_consents(application, data, now)
+    _touch(application, now)
+
+
+def _record_consents(application: Application, data: dict[str, Any], now: dt.datetime) -> None:
+    for flag, at, version in (
+        ("privacy_consent", "privacy_consent_at", "privacy_consent_version"),
+        ("transfer_consent", "transfer_consent_at", "transfer_consent_version"),
+    ):
+        given = bool(data.get(flag))
+        if given and getattr(application, at) is None:
+            setattr(application, at, now)
+            setattr(application, version, PRIVACY_NOTICE_VERSION)
+        elif not given:
+            setattr(application, at, None)
+            setattr(application, version, None)
+
+
+def add_education(
+    application: Application, data: dict[str, Any], *, expected_version: int | None, now: dt.datetime
+) -> Education:
+    """Add a degree to the draft."""
+    ensure_editable(application, expected_version, now)
+    if not is_country(data["country"]):
+        raise ApplicationError(_("Please choose a country from the list."), field="country")
+    if not 1950 <= int(data["year"]) <= now.year + 2:
+        raise ApplicationError(_("Please enter the year the degree was (or will be) awarded."), field="year")
+    entry = Education(
+        level=DegreeLevel(data["level"]),
+        **{
+            key: str(data[key]).strip()
+            for key in ("degree", "subject", "institution", "country", "grade", "grading_scale")
+        },
+        year=int(data["year"]),
+    )
+    application.education.append(entry)
+    _touch(application, now)
+    return entry
+
+
+def remove_education(
+    application: Application, education_id: int, *, expected_version: int | None, now: dt.datetime
+) -> None:
+    """Remove one of the draft's degrees."""
+    ensure_editable(application, expected_version, now)
+    entry = next((e for e in application.education if e.id == education_id), None)
+    if entry is None:
+        raise ApplicationError(_("This degree is not part of your application."))
+    application.education.remove(entry)
+    _touch(application, now)
+
+
+# --- Supervisors -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    profile: SupervisorProfile
+    admitted: int
+
+    @property
+    def available(self) -> bool:
+        """Can be chosen: takes candidates, active, and the round's admissions have not reached the capacity."""
+        p = self.profile
+        return p.accepting_candidates and p.user.active and self.admitted < p.capacity
+
+
+def _admitted_counts(round_id: int | None):
+    """A subquery: per supervisor profile, the admitted candidates of the round (either side of the pair)."""
+    admitted = (
+        select(Application.id, Application.german_supervisor_id, Application.chinese_supervisor_id)
+        .join(Decision, Decision.application_id == Application.id)
+        .where(Decision.outcome == DecisionOutcome.ADMIT, Application.round_id == round_id)
+        .subquery()
+    )
+    return (
+        select(SupervisorProfile.id.label("profile_id"), func.count(admitted.c.id).label("admitted"))
+        .join(
+            admitted,
+            or_(
+                admitted.c.german_supervisor_id == SupervisorProfile.id,
+                admitted.c.chinese_supervisor_id == SupervisorProfile.id,
+            ),
+        )
+        .group_by(SupervisorProfile.id)
+        .subquery()
+    )
+
+
+def supervisor_directory(filters: DirectoryFilter, round_id: int | None = None) -> list[DirectoryEntry]:
+    """Supervisors matching the filters with their admitted count in the round: one query for the whole list."""
+    counts = _admitted_counts(round_id)
+    query = (
+        directory_query(filters)
+        .add_columns(func.coalesce(counts.c.admitted, 0))
+        .outerjoin(counts, counts.c.profile_id == SupervisorProfile.id)
+    )
+    return [DirectoryEntry(profile, admitted) for profile, admitted in db.session.execute(query)]
+
+
+def _check_supervisor(profile_id: int | None, country: Country, round_id: int, field: str) -> SupervisorProfile:
+    entry = next(
+        (
+            e
+            for e in supervisor_directory(DirectoryFilter(country=country.value), round_id)
+            if e.profile.id == profile_id
+        ),
+        None,
+    )
+    if entry is None:
+        message = (
+            _("Please choose a supervisor at one of the five German universities.")
+            if country == Country.DE
+            else _("Please choose a supervisor at one of the four Chinese universities.")
+        )
+        raise ApplicationError(message, field=field)
+    if not entry.available:
+        raise ApplicationError(
+            _(
+                "%(name)s cannot take further candidates in this round. Please choose another supervisor.",
+                name=entry.profile.display_name,
+            ),
+            field=field,
+        )
+    return entry.profile
+
+
+def choose_supervisors(
+    application: Application,
+    *,
+    german_id: int | None,
+    chinese_id: int | None,
+    motivation: str,
+    expected_version: int | None,
+    now: dt.datetime,
+) -> None:
+    """Record the German and the Chinese co-supervisor; each must be available in the application's round."""
+    ensure_editable(application, expected_version, now)
+    german = _check_supervisor(german_id, Country.DE, application.round_id, "german_supervisor") if german_id else None
+    chinese = (
+        _check_supervisor(chinese_id, Country.CN, application.round_id, "chinese_supervisor") if chinese_id else None
+    )
+    application.german_supervisor = german
+    application.chinese_supervisor = chinese
+    application.supervisor_motivation = (motivation or "").strip()
+    _touch(application, now)
+
+
+@dataclass(frozen=True)
+class SupervisorChoices:
+    german: list[tuple[str, str]]
+    chinese: list[tuple[str, str]]
+    entries: list[DirectoryEntry]
+
+
+def supervisor_choices(application: Application, filters: DirectoryFilter) -> SupervisorChoices:
+    """The options of step 5: available supervisors matching the filters, plus the ones already chosen."""
+    entries = supervisor_directory(filters, application.round_id)
+    chosen = {application.german_supervisor_id, application.chinese_supervisor_id} - {None}
+    if chosen - {e.profile.id for e in entries}:
+        everyone = supervisor_directory(DirectoryFilter(), application.round_id)
+        entries += [e for e in everyone if e.profile.id in chosen and e not in entries]
+
+    def options(country: Country) -> list[tuple[str, str]]:
+        return [
+            (str(e.profile.id), f"{e.profile.display_name} ({e.profile.university.name})")
+            for e in entries
+            if e.profile.university.country == country and (e.available or e.profile.id in chosen)
+        ]
+
+    return SupervisorChoices(options(Country.DE), options(Country.CN), entries)
+
+
+def refreshed(application: Application) -> Application:
+    """The application as it is now in the database."""
+    db.session.refresh(application)
+    return application

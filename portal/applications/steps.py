@@ -1,0 +1,155 @@
+"""The steps of the application form and what each still needs before submission."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from portal.applications.models import Application, DocumentKind
+
+ABSTRACT_WORD_LIMIT = 500
+REQUIRED_DOCUMENTS = (
+    DocumentKind.CV,
+    DocumentKind.DEGREE_CERTIFICATE,
+    DocumentKind.TRANSCRIPT,
+    DocumentKind.RESEARCH_PROPOSAL,
+)
+REFEREES_REQUIRED = 2
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    number: int
+    title: object  # a lazy string
+    endpoint: str
+
+
+STEPS: tuple[Step, ...] = (
+    Step("personal", 1, _l("Personal data"), "applications.step_personal"),
+    Step("education", 2, _l("Education"), "applications.step_education"),
+    Step("languages", 3, _l("Languages"), "applications.step_languages"),
+    Step("proposal", 4, _l("Research proposal"), "applications.step_proposal"),
+    Step("supervisors", 5, _l("Co-supervisors"), "applications.step_supervisors"),
+    Step("documents", 6, _l("Documents"), "applications.step_documents"),
+    Step("referees", 7, _l("Referees"), "applications.step_referees"),
+)
+
+
+@dataclass
+class StepStatus:
+    step: Step
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+def count_words(text: str) -> int:
+    """Words as the browser counts them: runs of non-space characters."""
+    return len((text or "").split())
+
+
+def _personal(a: Application) -> list[str]:
+    missing = []
+    for value, label in (
+        (a.family_name, _("family name")),
+        (a.given_names, _("given names")),
+        (a.date_of_birth, _("date of birth")),
+        (a.nationality, _("nationality")),
+        (a.address, _("contact address")),
+        (a.phone, _("phone number")),
+    ):
+        if not value:
+            missing.append(label)
+    if a.privacy_consent_at is None:
+        missing.append(_("consent to the privacy notice"))
+    if a.transfer_consent_at is None:
+        missing.append(_("consent to the transfer to the partner universities"))
+    return missing
+
+
+def _education(a: Application) -> list[str]:
+    if not a.education:
+        return [_("at least one degree")]
+    if not any(entry.level.qualifies for entry in a.education):
+        return [_("a Master's degree or equivalent")]
+    return []
+
+
+def _languages(a: Application) -> list[str]:
+    missing = []
+    for value, label in (
+        (a.english_level, _("English level")),
+        (a.german_level, _("German level")),
+        (a.chinese_level, _("Chinese level")),
+    ):
+        if value is None:
+            missing.append(label)
+    return missing
+
+
+def _proposal(a: Application) -> list[str]:
+    missing = []
+    if not a.proposal_title:
+        missing.append(_("title"))
+    if a.research_field is None:
+        missing.append(_("research field"))
+    if not a.abstract:
+        missing.append(_("abstract"))
+    elif count_words(a.abstract) > ABSTRACT_WORD_LIMIT:
+        missing.append(_("an abstract of at most %(limit)d words", limit=ABSTRACT_WORD_LIMIT))
+    if not a.keywords:
+        missing.append(_("keywords"))
+    return missing
+
+
+def _supervisors(a: Application) -> list[str]:
+    missing = []
+    if a.german_supervisor_id is None:
+        missing.append(_("a German supervisor"))
+    if a.chinese_supervisor_id is None:
+        missing.append(_("a Chinese supervisor"))
+    if not a.supervisor_motivation:
+        missing.append(_("your motivation for the choice"))
+    return missing
+
+
+def _documents(a: Application) -> list[str]:
+    present = {document.kind for document in a.documents}
+    return [kind.label for kind in REQUIRED_DOCUMENTS if kind not in present]
+
+
+def _referees(a: Application) -> list[str]:
+    named = len(a.referees)
+    if named < REFEREES_REQUIRED:
+        return [_("%(count)d more referee(s)", count=REFEREES_REQUIRED - named)]
+    return []
+
+
+_CHECKS = {
+    "personal": _personal,
+    "education": _education,
+    "languages": _languages,
+    "proposal": _proposal,
+    "supervisors": _supervisors,
+    "documents": _documents,
+    "referees": _referees,
+}
+
+
+def step_statuses(application: Application) -> list[StepStatus]:
+    """Each step with what it still misses, in order."""
+    return [StepStatus(step, _CHECKS[step.key](application)) for step in STEPS]
+
+
+def is_complete(application: Application) -> bool:
+    """Whether every step is complete (the declaration is asked on the submit page itself)."""
+    return all(status.complete for status in step_statuses(application))
+
+
+def step_by_key(key: str) -> Step:
+    return next(step for step in STEPS if step.key == key)

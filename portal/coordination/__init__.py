@@ -1,0 +1,1 @@
+"""Coordination: intake rounds, people, the applications list, exports, bulk mail, the dashboard, the outbox."""

@@ -1,0 +1,1 @@
+"""Referees: invitations with a secret link and confidential letters of recommendation."""

@@ -1,0 +1,1 @@
+"""Review: supervisors' statements, the committee's assignments, conflicts, reviews, ranking and decisions."""

@@ -1,0 +1,294 @@
+"""Assigning committee members to applications: by hand, or by a proposal that balances loads and mixes sides."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal import db
+from portal.accounts.models import User, UserRole
+from portal.applications.models import Application, ApplicationState, IntakeRound
+from portal.applications.workflow import begin_review
+from portal.core import audit
+from portal.core.roles import Role
+from portal.core.urls import absolute_url
+from portal.notifications.services import queue_email
+from portal.review.models import CommitteeMember, Conflict, ConflictReason, ReviewAssignment
+from portal.review.permissions import JUDGED_STATES, conflict_reasons
+from portal.supervisors.models import Country
+
+DEFAULT_REVIEWERS_PER_APPLICATION = 2
+OPEN_FOR_REVIEW = {ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW}
+
+
+class AssignmentError(ValueError):
+    """An assignment rule was broken; the message is for the user."""
+
+
+def committee_members() -> list[CommitteeMember]:
+    """Active users holding the committee role, with their seat (university)."""
+    query = (
+        select(CommitteeMember)
+        .join(CommitteeMember.user)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.active.is_(True), UserRole.role == Role.COMMITTEE)
+        .order_by(User.name)
+    )
+    return list(db.session.scalars(query).unique())
+
+
+def round_applications(intake: IntakeRound) -> list[Application]:
+    """The round's applications open for review, with what the conflict checks need loaded in bulk."""
+    query = (
+        select(Application)
+        .where(Application.round_id == intake.id, Application.state.in_(OPEN_FOR_REVIEW))
+        .options(
+            selectinload(Application.referees),
+            selectinload(Application.german_supervisor),
+            selectinload(Application.chinese_supervisor),
+        )
+        .order_by(Application.reference)
+    )
+    return list(db.session.scalars(query))
+
+
+ConflictMatrix = dict[tuple[int, int], set[ConflictReason]]
+
+
+def conflict_matrix(applications: list[Application], members: list[CommitteeMember]) -> ConflictMatrix:
+    """Every (application id, member user id) pair that is in conflict, with the reasons; three queries at most."""
+    declared = {
+        tuple(row)
+        for row in db.session.execute(
+            select(Conflict.application_id, Conflict.user_id).where(
+                Conflict.application_id.in_([a.id for a in applications])
+            )
+        )
+    }
+    matrix: ConflictMatrix = {}
+    for application in applications:
+        supervisor_users = {p.user_id for p in (application.german_supervisor, application.chinese_supervisor) if p}
+        referee_emails = {r.email for r in application.referees}
+        for member in members:
+            reasons = set()
+            if member.user_id in supervisor_users:
+                reasons.add(ConflictReason.CHOSEN_SUPERVISOR)
+            if member.user.email in referee_emails:
+                reasons.add(ConflictReason.REFEREE)
+            if (application.id, member.user_id) in declared:
+                reasons.add(ConflictReason.DECLARED)
+            if reasons:
+                matrix[(application.id, member.user_id)] = reasons
+    return matrix
+
+
+def round_assignments(intake: IntakeRound) -> list[ReviewAssignment]:
+    query = select(ReviewAssignment).join(Application).where(Application.round_id == intake.id)
+    return list(db.session.scalars(query))
+
+
+def assign(application: Application, reviewer: User, *, by: User | None, now: dt.datetime) -> ReviewAssignment:
+    """Assign a committee member to an application; conflicts are never assigned."""
+    if application.state not in OPEN_FOR_REVIEW:
+        raise AssignmentError(_("Only submitted applications can be assigned for review."))
+    if not reviewer.active or not reviewer.has_role(Role.COMMITTEE):
+        raise AssignmentError(_("%(name)s is not an active member of the selection committee.", name=reviewer.name))
+    reasons = conflict_reasons(reviewer, application)
+    if reasons:
+        raise AssignmentError(
+            _(
+                "%(name)s has a conflict of interest with %(reference)s (%(reasons)s).",
+                name=reviewer.name,
+                reference=application.reference,
+                reasons=", ".join(sorted(r.label for r in reasons)),
+            )
+        )
+    existing = db.session.scalars(
+        select(ReviewAssignment).where(
+            ReviewAssignment.application_id == application.id, ReviewAssignment.reviewer_id == reviewer.id
+        )
+    ).first()
+    if existing is not None:
+        return existing
+    assignment = ReviewAssignment(
+        application=application, reviewer=reviewer, assigned_by_id=by.id if by else None, assigned_at=now
+    )
+    db.session.add(assignment)
+    db.session.flush()
+    begin_review(application)
+    audit.record("review.assigned", application, actor_id=by.id if by else None, details={"reviewer_id": reviewer.id})
+    return assignment
+
+
+def unassign(assignment: ReviewAssignment, *, by: User | None, reason: str = "removed") -> None:
+    """Remove an assignment (and its review, if any)."""
+    application = assignment.application
+    db.session.delete(assignment)
+    db.session.flush()
+    audit.record(
+        "review.unassigned",
+        application,
+        actor_id=by.id if by else None,
+        details={"reviewer_id": assignment.reviewer_id, "reason": reason},
+    )
+
+
+def declare_conflict(member: User, application: Application, note: str, *, now: dt.datetime) -> Conflict:
+    """A member declares a conflict: the assignment goes, the coordinators are told."""
+    if application.state not in JUDGED_STATES:
+        raise AssignmentError(_("This application is not under review."))
+    conflict = db.session.scalars(
+        select(Conflict).where(Conflict.application_id == application.id, Conflict.user_id == member.id)
+    ).first()
+    if conflict is None:
+        conflict = Conflict(
+            application_id=application.id,
+            user_id=member.id,
+            reason=ConflictReason.DECLARED,
+            note=note.strip(),
+            created_at=now,
+        )
+        db.session.add(conflict)
+    assignment = db.session.scalars(
+        select(ReviewAssignment).where(
+            ReviewAssignment.application_id == application.id, ReviewAssignment.reviewer_id == member.id
+        )
+    ).first()
+    if assignment is not None:
+        unassign(assignment, by=member, reason="conflict declared")
+    db.session.flush()
+    audit.record("review.conflict_declared", application, actor_id=member.id, details={"note": note.strip()})
+    for coordinator in _coordinators():
+        queue_email(
+            recipient=coordinator.email,
+            language=coordinator.language,
+            template="conflict_declared",
+            context={
+                "member": member,
+                "application": application,
+                "note": note.strip(),
+                "user": coordinator,
+                "link": absolute_url("review.assignments", round_id=application.round_id),
+            },
+            user_id=coordinator.id,
+        )
+    return conflict
+
+
+def _coordinators() -> list[User]:
+    query = select(User).join(UserRole).where(UserRole.role == Role.COORDINATOR, User.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+@dataclass
+class Proposal:
+    """Proposed new assignments for a round, and the applications that could not get enough reviewers."""
+
+    pairs: list[tuple[Application, CommitteeMember]] = field(default_factory=list)
+    short: dict[int, int] = field(default_factory=dict)  # application id -> reviewers still missing
+
+    @property
+    def loads(self) -> Counter:
+        return Counter(member.user_id for _application, member in self.pairs)
+
+
+def propose(intake: IntakeRound, per_application: int = DEFAULT_REVIEWERS_PER_APPLICATION) -> Proposal:
+    """Give every application `per_application` reviewers: balanced loads, at least one German and one Chinese
+    member where possible, never a conflict. Existing assignments count. Nothing is saved."""
+    members = committee_members()
+    applications = round_applications(intake)
+    existing = round_assignments(intake)
+    load = Counter(a.reviewer_id for a in existing)
+    assigned: dict[int, set[int]] = {}
+    for a in existing:
+        assigned.setdefault(a.application_id, set()).add(a.reviewer_id)
+    side = {m.user_id: m.university.country for m in members}
+    conflicts = conflict_matrix(applications, members)
+    eligible = {
+        application.id: [m for m in members if (application.id, m.user_id) not in conflicts]
+        for application in applications
+    }
+    proposal = Proposal()
+    # The hardest applications first: those with the fewest possible reviewers.
+    for application in sorted(applications, key=lambda a: (len(eligible[a.id]), a.id)):
+        chosen = assigned.setdefault(application.id, set())
+        while len(chosen) < per_application:
+            candidates = [m for m in eligible[application.id] if m.user_id not in chosen]
+            if not candidates:
+                proposal.short[application.id] = per_application - len(chosen)
+                break
+            sides_present = {side[uid] for uid in chosen if uid in side}
+            missing_sides = {Country.DE, Country.CN} - sides_present
+            best = min(
+                candidates,
+                key=lambda m: (m.university.country not in missing_sides, load[m.user_id], m.user.name, m.user_id),
+            )
+            chosen.add(best.user_id)
+            load[best.user_id] += 1
+            proposal.pairs.append((application, best))
+    return proposal
+
+
+def apply_proposal(intake: IntakeRound, pairs: list[tuple[int, int]], *, by: User, now: dt.datetime) -> int:
+    """Save the proposed (application id, reviewer id) pairs after checking each again; returns how many."""
+    count = 0
+    for application_id, reviewer_id in pairs:
+        application = db.session.get(Application, application_id)
+        reviewer = db.session.get(User, reviewer_id)
+        if application is None or reviewer is None or application.round_id != intake.id:
+            raise AssignmentError(_("The proposal is out of date. Please compute it again."))
+        assign(application, reviewer, by=by, now=now)
+        count += 1
+    audit.record("review.proposal_applied", intake, actor_id=by.id, details={"assignments": count})
+    return count
+
+
+@dataclass
+class BoardRow:
+    application: Application
+    assignments: list[ReviewAssignment]
+    available: list[CommitteeMember]
+    conflicted: list[tuple[CommitteeMember, set[ConflictReason]]]
+
+
+@dataclass
+class AssignmentBoard:
+    rows: list[BoardRow]
+    members: list[CommitteeMember]
+    loads: Counter
+
+
+def assignment_board(intake: IntakeRound) -> AssignmentBoard:
+    """The round's applications with their reviewers, who else may be assigned and who is conflicted."""
+    members = committee_members()
+    applications = round_applications(intake)
+    matrix = conflict_matrix(applications, members)
+    by_application: dict[int, list[ReviewAssignment]] = {}
+    existing = db.session.scalars(
+        select(ReviewAssignment)
+        .join(Application)
+        .where(Application.round_id == intake.id)
+        .options(selectinload(ReviewAssignment.reviewer), selectinload(ReviewAssignment.review))
+    )
+    for assignment in existing:
+        by_application.setdefault(assignment.application_id, []).append(assignment)
+    rows = []
+    for application in applications:
+        taken = {a.reviewer_id for a in by_application.get(application.id, [])}
+        rows.append(
+            BoardRow(
+                application=application,
+                assignments=by_application.get(application.id, []),
+                available=[m for m in members if m.user_id not in taken and (application.id, m.user_id) not in matrix],
+                conflicted=[
+                    (m, matrix[(application.id, m.user_id)]) for m in members if (application.id, m.user_id) in matrix
+                ],
+            )
+        )
+    loads = Counter(a.reviewer_id for assignments in by_application.values() for a in assignments)
+    return AssignmentBoard(rows=rows, members=members, loads=loads)

@@ -1,0 +1,265 @@
+"""The ranking of a round: every judged application with its reviews' scores, the supervisors' statements and the
+decision, sortable and filterable.
+
+A page costs a fixed number of queries whatever the number of applications: one for the applications (supervisors,
+universities and decision joined), one for the assignments with their reviews, one for the statements.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import defaultload, joinedload
+
+from portal import db
+from portal.accounts.models import User
+from portal.applications.models import Application, Decision
+from portal.review.models import (
+    CRITERIA,
+    Recommendation,
+    Review,
+    ReviewAssignment,
+    StatementAnswer,
+    SupervisorStatement,
+)
+from portal.review.permissions import JUDGED_STATES
+from portal.supervisors.models import ResearchField, SupervisorProfile, University
+
+# Reviewers whose means lie this far apart (or further) disagree strongly: the committee should talk about it.
+DISAGREEMENT_SPREAD = 1.5
+
+
+class RankingSort(enum.StrEnum):
+    """The orders the ranking offers; means and spreads from the highest, references and names alphabetically."""
+
+    MEAN = "mean"
+    SPREAD = "spread"
+    REFERENCE = "reference"
+    NAME = "name"
+
+    @property
+    def label(self) -> str:
+        return str(SORT_LABELS[self])
+
+
+SORT_LABELS = {
+    RankingSort.MEAN: _l("Mean score (highest first)"),
+    RankingSort.SPREAD: _l("Spread (largest first)"),
+    RankingSort.REFERENCE: _l("Reference number"),
+    RankingSort.NAME: _l("Applicant's name"),
+}
+
+
+@dataclass(frozen=True)
+class RankingFilter:
+    """What the ranking's GET form asks for; unknown values mean "no filter" (or the default order)."""
+
+    university: str = ""  # a university code (TUC, TONGJI, ...): either supervisor works there
+    field: str = ""  # a ResearchField value
+    sort: RankingSort = RankingSort.MEAN
+
+    @classmethod
+    def from_values(cls, university: str | None, field: str | None, sort: str | None) -> RankingFilter:
+        fields = {f.value for f in ResearchField}
+        return cls(
+            university=(university or "").strip().upper(),
+            field=field if field in fields else "",
+            sort=RankingSort(sort) if sort in {s.value for s in RankingSort} else RankingSort.MEAN,
+        )
+
+
+@dataclass(frozen=True)
+class ScoredReview:
+    """One reviewer's submitted review as the ranking shows it."""
+
+    reviewer_name: str
+    scores: tuple[int, ...]
+    recommendation: Recommendation | None
+    exact_mean: Fraction
+
+    @property
+    def mean(self) -> float:
+        return float(self.exact_mean)
+
+
+@dataclass
+class RankingRow:
+    """One application of the ranking."""
+
+    application: Application
+    assigned: int = 0
+    reviews: list[ScoredReview] = field(default_factory=list)
+    german_statement: StatementAnswer | None = None
+    chinese_statement: StatementAnswer | None = None
+
+    @property
+    def submitted(self) -> int:
+        return len(self.reviews)
+
+    @property
+    def mean(self) -> float | None:
+        """The mean over the submitted reviews' means (None before the first review)."""
+        if not self.reviews:
+            return None
+        return float(sum((r.exact_mean for r in self.reviews), Fraction(0)) / len(self.reviews))
+
+    @property
+    def spread(self) -> float | None:
+        """The largest minus the smallest reviewer's mean (None before the first review)."""
+        if not self.reviews:
+            return None
+        means = [r.exact_mean for r in self.reviews]
+        return float(max(means) - min(means))
+
+    @property
+    def large_disagreement(self) -> bool:
+        # The means are computed exactly (fractions), so 1.5 apart is flagged and 1.4 apart is not.
+        return bool(self.reviews) and max(r.exact_mean for r in self.reviews) - min(
+            r.exact_mean for r in self.reviews
+        ) >= Fraction(DISAGREEMENT_SPREAD)
+
+    @property
+    def co_supervision_agreed(self) -> bool:
+        """Both chosen supervisors have said they will supervise (perhaps under conditions)."""
+        return (
+            self.german_statement is not None
+            and self.chinese_statement is not None
+            and self.german_statement.agrees
+            and self.chinese_statement.agrees
+        )
+
+    @property
+    def decision(self) -> Decision | None:
+        return self.application.decision
+
+
+def _filtered(query: Select, round_id: int, filters: RankingFilter) -> Select:
+    """Restrict a query over Application to the round's judged applications matching the filters."""
+    query = query.where(Application.round_id == round_id, Application.state.in_(JUDGED_STATES))
+    if filters.university:
+        profiles = (
+            select(SupervisorProfile.id)
+            .join(University, University.id == SupervisorProfile.university_id)
+            .where(University.code == filters.university)
+        )
+        query = query.where(
+            or_(Application.german_supervisor_id.in_(profiles), Application.chinese_supervisor_id.in_(profiles))
+        )
+    if filters.field:
+        query = query.where(Application.research_field == ResearchField(filters.field))
+    return query
+
+
+def _load_applications(ids: Select) -> list[Application]:
+    """The applications whose ids the subquery gives, with what a row shows loaded in the same query."""
+    query = (
+        select(Application)
+        .where(Application.id.in_(ids))
+        .options(
+            joinedload(Application.german_supervisor).lazyload(SupervisorProfile.fields),
+            joinedload(Application.chinese_supervisor).lazyload(SupervisorProfile.fields),
+            defaultload(Application.german_supervisor).defaultload(SupervisorProfile.user).lazyload(User.roles),
+            defaultload(Application.chinese_supervisor).defaultload(SupervisorProfile.user).lazyload(User.roles),
+            defaultload(Application.applicant).lazyload(User.roles),
+            joinedload(Application.decision),
+        )
+    )
+    return list(db.session.scalars(query).unique())
+
+
+def _attach_reviews(rows: dict[int, RankingRow], ids: Select) -> None:
+    """Every assignment of the applications, with the submitted review's scores, in one query."""
+    query = (
+        select(ReviewAssignment.application_id, User.name, Review)
+        .join(User, User.id == ReviewAssignment.reviewer_id)
+        .outerjoin(Review, Review.assignment_id == ReviewAssignment.id)
+        .where(ReviewAssignment.application_id.in_(ids))
+        .order_by(ReviewAssignment.application_id, User.name, ReviewAssignment.id)
+    )
+    for application_id, reviewer_name, review in db.session.execute(query):
+        row = rows.get(application_id)
+        if row is None:
+            continue
+        row.assigned += 1
+        if review is not None and review.submitted:
+            scores = tuple(int(getattr(review, name)) for name in CRITERIA)
+            row.reviews.append(
+                ScoredReview(reviewer_name, scores, review.recommendation, Fraction(sum(scores), len(scores)))
+            )
+
+
+def _attach_statements(rows: dict[int, RankingRow], ids: Select) -> None:
+    """The chosen supervisors' answers, in one query."""
+    query = select(
+        SupervisorStatement.application_id, SupervisorStatement.profile_id, SupervisorStatement.answer
+    ).where(SupervisorStatement.application_id.in_(ids))
+    for application_id, profile_id, answer in db.session.execute(query):
+        row = rows.get(application_id)
+        if row is None:
+            continue
+        if profile_id == row.application.german_supervisor_id:
+            row.german_statement = answer
+        elif profile_id == row.application.chinese_supervisor_id:
+            row.chinese_statement = answer
+
+
+def _rows_for(ids: Select) -> list[RankingRow]:
+    rows = {application.id: RankingRow(application) for application in _load_applications(ids)}
+    if rows:
+        _attach_reviews(rows, ids)
+        _attach_statements(rows, ids)
+    return list(rows.values())
+
+
+def _name_key(row: RankingRow) -> tuple[str, str, int]:
+    a = row.application
+    family = (a.family_name or a.applicant.name).casefold()
+    return (family, a.given_names.casefold(), a.id)
+
+
+def sort_rows(rows: Iterable[RankingRow], sort: RankingSort) -> list[RankingRow]:
+    """Rows in the asked order; rows without reviews come last when sorting by scores."""
+    rows = list(rows)
+    if sort == RankingSort.MEAN:
+        return sorted(rows, key=lambda r: (r.mean is None, -(r.mean or 0), r.application.reference or ""))
+    if sort == RankingSort.SPREAD:
+        return sorted(rows, key=lambda r: (r.spread is None, -(r.spread or 0), r.application.reference or ""))
+    if sort == RankingSort.NAME:
+        return sorted(rows, key=_name_key)
+    return sorted(rows, key=lambda r: (r.application.reference or "", r.application.id))
+
+
+def ranking(round_id: int, filters: RankingFilter) -> list[RankingRow]:
+    """The round's submitted, under-review and decided applications matching the filters, in the asked order."""
+    ids = _filtered(select(Application.id), round_id, filters)
+    return sort_rows(_rows_for(ids), filters.sort)
+
+
+def row_for(application: Application) -> RankingRow:
+    """The ranking's view of a single application (for the decision page), whatever its state."""
+    rows = _rows_for(select(Application.id).where(Application.id == application.id))
+    return rows[0] if rows else RankingRow(application)
+
+
+def round_counts() -> dict[int, dict[str, int]]:
+    """Per round: judged applications, decided ones and released decisions (one grouped query)."""
+    query = (
+        select(
+            Application.round_id,
+            func.count(Application.id),
+            func.count(Decision.id),
+            func.count(Decision.released_at),
+        )
+        .outerjoin(Decision, Decision.application_id == Application.id)
+        .where(Application.state.in_(JUDGED_STATES))
+        .group_by(Application.round_id)
+    )
+    return {
+        round_id: {"judged": judged, "decided": decided, "released": released}
+        for round_id, judged, decided, released in db.session.execute(query)
+    }

@@ -1,0 +1,137 @@
+"""Reminders through the outbox: referees whose link expires soon and whose letter has not arrived, reviewers whose
+review is not submitted as the round's deadline for reviews approaches.
+
+`flask --app app portal remind` calls send_due_reminders (cron, once a day). Each reminder sets `reminded_at`, and no
+one is reminded again within REMIND_AGAIN_AFTER, so running it twice sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager
+
+from portal import db
+from portal.accounts.models import User
+from portal.applications.models import Application, ApplicationState, IntakeRound, RefereeInvitation
+from portal.core import audit
+from portal.core.urls import absolute_url
+from portal.notifications.services import queue_email
+from portal.review.models import Review, ReviewAssignment
+
+# A deadline this close (or closer) makes a reminder due.
+REMINDER_WINDOW = dt.timedelta(days=7)
+# Nobody is reminded of the same thing twice within this time.
+REMIND_AGAIN_AFTER = dt.timedelta(days=7)
+OPEN_STATES = (ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW)
+
+
+@dataclass(frozen=True)
+class ReminderReport:
+    referees: int
+    reviewers: int
+
+    @property
+    def total(self) -> int:
+        return self.referees + self.reviewers
+
+
+def _not_recently(column, now: dt.datetime):
+    return or_(column.is_(None), column <= now - REMIND_AGAIN_AFTER)
+
+
+def due_referees(now: dt.datetime) -> list[RefereeInvitation]:
+    """Invited referees without a letter whose link is still valid but expires within the window."""
+    query = (
+        select(RefereeInvitation)
+        .join(RefereeInvitation.application)
+        .options(contains_eager(RefereeInvitation.application))
+        .where(
+            Application.state.in_(OPEN_STATES),
+            RefereeInvitation.invited_at.is_not(None),
+            RefereeInvitation.token_hash.is_not(None),
+            RefereeInvitation.letter_received_at.is_(None),
+            RefereeInvitation.token_expires_at > now,
+            RefereeInvitation.token_expires_at <= now + REMINDER_WINDOW,
+            _not_recently(RefereeInvitation.reminded_at, now),
+        )
+        .order_by(RefereeInvitation.id)
+        # Two runs at once on PostgreSQL: each reminder is claimed by one of them.
+        .with_for_update(of=RefereeInvitation, skip_locked=True)
+    )
+    return list(db.session.scalars(query))
+
+
+def remind_referee(referee: RefereeInvitation, *, now: dt.datetime) -> None:
+    """Remind a referee, in the applicant's language (as the invitation was); no new link: only its hash is stored."""
+    application = referee.application
+    queue_email(
+        recipient=referee.email,
+        language=application.applicant.language,
+        template="reminder_referee",
+        context={
+            "referee": referee,
+            "applicant_name": application.display_name,
+            "due": referee.token_expires_at,
+        },
+    )
+    referee.reminded_at = now
+    audit.record("referee.reminded", application, details={"position": referee.position})
+
+
+def due_assignments(now: dt.datetime) -> list[ReviewAssignment]:
+    """Assignments of active reviewers without a submitted review whose round's reviews are due within the window."""
+    query = (
+        select(ReviewAssignment)
+        .join(ReviewAssignment.application)
+        .join(IntakeRound, IntakeRound.id == Application.round_id)
+        .join(User, User.id == ReviewAssignment.reviewer_id)
+        .outerjoin(Review, Review.assignment_id == ReviewAssignment.id)
+        .options(contains_eager(ReviewAssignment.application))
+        .where(
+            Application.state.in_(OPEN_STATES),
+            User.active.is_(True),
+            or_(Review.id.is_(None), Review.submitted_at.is_(None)),
+            IntakeRound.reviews_due > now,
+            IntakeRound.reviews_due <= now + REMINDER_WINDOW,
+            _not_recently(ReviewAssignment.reminded_at, now),
+        )
+        .order_by(ReviewAssignment.reviewer_id, Application.reference)
+        .with_for_update(of=ReviewAssignment, skip_locked=True)
+    )
+    return list(db.session.scalars(query))
+
+
+def remind_reviewer(reviewer: User, assignments: list[ReviewAssignment], *, now: dt.datetime) -> None:
+    """One email per reviewer listing their open reviews, in the reviewer's language."""
+    queue_email(
+        recipient=reviewer.email,
+        language=reviewer.language,
+        template="reminder_review",
+        context={
+            "user": reviewer,
+            "applications": [a.application for a in assignments],
+            "due": min(a.application.intake_round.reviews_due for a in assignments),
+            "link": absolute_url("review.dashboard"),
+        },
+        user_id=reviewer.id,
+    )
+    for assignment in assignments:
+        assignment.reminded_at = now
+        audit.record("review.reminded", assignment.application, details={"reviewer_id": reviewer.id})
+
+
+def send_due_reminders(now: dt.datetime) -> ReminderReport:
+    """Write every due reminder to the outbox and mark it sent (no commit); returns how many emails were written."""
+    referees = due_referees(now)
+    for referee in referees:
+        remind_referee(referee, now=now)
+    by_reviewer: dict[int, list[ReviewAssignment]] = {}
+    for assignment in due_assignments(now):
+        by_reviewer.setdefault(assignment.reviewer_id, []).append(assignment)
+    for assignments in by_reviewer.values():
+        remind_reviewer(assignments[0].reviewer, assignments, now=now)
+    db.session.flush()
+    return ReminderReport(referees=len(referees), reviewers=len(by_reviewer))

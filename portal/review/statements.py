@@ -1,0 +1,377 @@
+"""Supervisors' statements: the applications that name a supervisor, their statement, the partner's, capacity."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from itertools import groupby
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, contains_eager, defaultload
+
+from portal import db
+from portal.accounts.models import User
+from portal.applications.models import Application, ApplicationState, IntakeRound
+from portal.core import audit
+from portal.core.roles import Role
+from portal.review.models import StatementAnswer, SupervisorStatement
+from portal.review.permissions import JUDGED_STATES
+from portal.supervisors.models import Country, SupervisorProfile, University
+from portal.supervisors.services import profile_of
+
+AGREEING = (StatementAnswer.WILLING, StatementAnswer.CONDITIONAL)
+
+
+class StatementError(ValueError):
+    """A statement rule was broken; the message is for the user, shown next to `field` when given."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# --- Who may state ----------------------------------------------------------------------------------------------
+
+
+def chosen_profile(user: User, application: Application) -> SupervisorProfile | None:
+    """The user's profile if the application names it as German or Chinese supervisor."""
+    for profile in (application.german_supervisor, application.chinese_supervisor):
+        if profile is not None and profile.user_id == user.id:
+            return profile
+    return None
+
+
+def may_state(user: User, application: Application) -> bool:
+    """A chosen supervisor, on a submitted (not draft, not withdrawn) application: reads it and states."""
+    return (
+        user.has_role(Role.SUPERVISOR)
+        and application.state in JUDGED_STATES
+        and chosen_profile(user, application) is not None
+    )
+
+
+def is_locked(application: Application) -> bool:
+    """Statements are read-only once a decision is recorded."""
+    return application.decision is not None or application.state == ApplicationState.DECIDED
+
+
+def locked_message() -> str:
+    return _("A decision has been recorded on this application: your statement can no longer be changed.")
+
+
+def partner_of(profile: SupervisorProfile, application: Application) -> SupervisorProfile | None:
+    """The supervisor chosen on the other side."""
+    if application.german_supervisor_id == profile.id:
+        return application.chinese_supervisor
+    return application.german_supervisor
+
+
+def both_agree(own: StatementAnswer | None, partner: StatementAnswer | None) -> bool:
+    """Co-supervision is agreed when both supervisors are willing (with or without conditions)."""
+    return own is not None and partner is not None and own.agrees and partner.agrees
+
+
+# --- Capacity ---------------------------------------------------------------------------------------------------
+
+
+def agreed_counts(profile: SupervisorProfile, round_id: int | None = None) -> dict[int, int]:
+    """Per round: the candidates the supervisor agreed to take (agreeing statements, application not withdrawn)."""
+    query = (
+        select(Application.round_id, func.count(SupervisorStatement.id))
+        .join(Application, Application.id == SupervisorStatement.application_id)
+        .where(
+            SupervisorStatement.profile_id == profile.id,
+            SupervisorStatement.answer.in_(AGREEING),
+            Application.state != ApplicationState.WITHDRAWN,
+        )
+        .group_by(Application.round_id)
+    )
+    if round_id is not None:
+        query = query.where(Application.round_id == round_id)
+    return {row_round: count for row_round, count in db.session.execute(query)}
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """How many candidates of a round the supervisor agreed to take, against their capacity."""
+
+    agreed: int
+    capacity: int
+
+    @property
+    def full(self) -> bool:
+        """One more agreement would exceed the capacity."""
+        return self.agreed >= self.capacity
+
+    @property
+    def exceeded(self) -> bool:
+        return self.agreed > self.capacity
+
+
+def capacity_in_round(profile: SupervisorProfile, round_id: int) -> Capacity:
+    return Capacity(agreed_counts(profile, round_id).get(round_id, 0), profile.capacity)
+
+
+# --- The dashboard ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CandidateRow:
+    """One application naming the supervisor, as the dashboard shows it."""
+
+    application: Application
+    side: Country
+    own: SupervisorStatement | None
+    partner_name: str
+    partner_university: University | None
+    partner_answered: bool
+    # The partner's answer only once both have answered (DESIGN: "partner's once both answered").
+    partner_answer: StatementAnswer | None
+
+    @property
+    def agreed(self) -> bool:
+        return both_agree(self.own.answer if self.own else None, self.partner_answer)
+
+
+@dataclass(frozen=True)
+class RoundGroup:
+    intake_round: IntakeRound
+    rows: list[CandidateRow]
+    capacity: Capacity
+
+
+def candidates_of(profile: SupervisorProfile) -> list[RoundGroup]:
+    """The submitted applications naming the supervisor, newest round first: one query for the list, one for counts."""
+    own = aliased(SupervisorStatement)
+    theirs = aliased(SupervisorStatement)
+    partner = aliased(SupervisorProfile)
+    partner_user = aliased(User)
+    partner_university = aliased(University)
+    is_german = Application.german_supervisor_id == profile.id
+    partner_id = case((is_german, Application.chinese_supervisor_id), else_=Application.german_supervisor_id)
+    query = (
+        select(Application, own, partner.title, partner_user.name, partner_university, theirs.answer)
+        .join(Application.intake_round)
+        # The applicants' roles are not needed here (their default is a second, selectin query).
+        .options(contains_eager(Application.intake_round), defaultload(Application.applicant).lazyload(User.roles))
+        .outerjoin(own, and_(own.application_id == Application.id, own.profile_id == profile.id))
+        .outerjoin(partner, partner.id == partner_id)
+        .outerjoin(partner_user, partner_user.id == partner.user_id)
+        .outerjoin(partner_university, partner_university.id == partner.university_id)
+        .outerjoin(theirs, and_(theirs.application_id == Application.id, theirs.profile_id == partner.id))
+        .where(
+            or_(Application.german_supervisor_id == profile.id, Application.chinese_supervisor_id == profile.id),
+            Application.state.in_(JUDGED_STATES),
+        )
+        .order_by(IntakeRound.closes_at.desc(), IntakeRound.id, Application.reference)
+    )
+    rows = []
+    for application, statement, title, name, university, partner_answer in db.session.execute(query):
+        rows.append(
+            CandidateRow(
+                application=application,
+                side=Country.DE if application.german_supervisor_id == profile.id else Country.CN,
+                own=statement,
+                partner_name=f"{title or ''} {name or ''}".strip(),
+                partner_university=university,
+                partner_answered=partner_answer is not None,
+                partner_answer=partner_answer if statement is not None else None,
+            )
+        )
+    counts = agreed_counts(profile)
+    groups = []
+    for round_id, group in groupby(rows, key=lambda row: row.application.round_id):
+        round_rows = list(group)
+        capacity = Capacity(counts.get(round_id, 0), profile.capacity)
+        groups.append(RoundGroup(round_rows[0].application.intake_round, round_rows, capacity))
+    return groups
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    profile: SupervisorProfile | None
+    groups: list[RoundGroup]
+
+
+def dashboard_for(user: User) -> Dashboard:
+    """The supervisor's directory entry and the applications naming it (none without an entry)."""
+    profile = profile_of(user)
+    return Dashboard(profile, candidates_of(profile) if profile is not None else [])
+
+
+@dataclass(frozen=True)
+class Summary:
+    """For the supervisor's card on the general dashboard."""
+
+    candidates: int
+    awaiting: int
+
+
+def summary_for(user: User) -> Summary:
+    """How many submitted applications name the user, and how many still wait for their statement (one query)."""
+    profile = aliased(SupervisorProfile)
+    query = (
+        select(func.count(Application.id), func.count(Application.id) - func.count(SupervisorStatement.id))
+        .join(
+            profile,
+            or_(profile.id == Application.german_supervisor_id, profile.id == Application.chinese_supervisor_id),
+        )
+        .outerjoin(
+            SupervisorStatement,
+            and_(SupervisorStatement.application_id == Application.id, SupervisorStatement.profile_id == profile.id),
+        )
+        .where(profile.user_id == user.id, Application.state.in_(JUDGED_STATES))
+    )
+    candidates, awaiting = db.session.execute(query).one()
+    return Summary(candidates or 0, awaiting or 0)
+
+
+# --- One application ----------------------------------------------------------------------------------------------
+
+
+def statement_of(application: Application, profile: SupervisorProfile | None) -> SupervisorStatement | None:
+    if profile is None:
+        return None
+    return db.session.scalars(
+        select(SupervisorStatement).where(
+            SupervisorStatement.application_id == application.id, SupervisorStatement.profile_id == profile.id
+        )
+    ).first()
+
+
+@dataclass(frozen=True)
+class StatementPage:
+    """What the supervisor sees of the statements on one application."""
+
+    profile: SupervisorProfile
+    side: Country
+    own: SupervisorStatement | None
+    partner_profile: SupervisorProfile | None
+    partner_answered: bool
+    # The partner's whole statement, only once both have answered.
+    partner: SupervisorStatement | None
+    locked: bool
+    capacity: Capacity
+
+    @property
+    def agreed(self) -> bool:
+        return both_agree(self.own.answer if self.own else None, self.partner.answer if self.partner else None)
+
+    @property
+    def agreeing_would_exceed(self) -> bool:
+        """Agreeing now would take the supervisor beyond their capacity in this round."""
+        already_agrees = self.own is not None and self.own.answer.agrees
+        return not self.locked and not already_agrees and self.capacity.full
+
+
+def statement_page(user: User, application: Application) -> StatementPage:
+    """The statements as the chosen supervisor user may see them (call only after may_state)."""
+    profile = chosen_profile(user, application)
+    if profile is None:
+        raise StatementError(_("You are not a chosen supervisor of this application."))
+    partner_profile = partner_of(profile, application)
+    own = statement_of(application, profile)
+    partner = statement_of(application, partner_profile)
+    return StatementPage(
+        profile=profile,
+        side=Country.DE if application.german_supervisor_id == profile.id else Country.CN,
+        own=own,
+        partner_profile=partner_profile,
+        partner_answered=partner is not None,
+        partner=partner if own is not None else None,
+        locked=is_locked(application),
+        capacity=capacity_in_round(profile, application.round_id),
+    )
+
+
+@dataclass(frozen=True)
+class Recorded:
+    statement: SupervisorStatement
+    capacity: Capacity
+
+    @property
+    def over_capacity(self) -> bool:
+        return self.statement.answer.agrees and self.capacity.exceeded
+
+
+def record_statement(
+    user: User,
+    application: Application,
+    *,
+    answer: StatementAnswer | str,
+    conditions: str = "",
+    comment: str = "",
+    now: dt.datetime,
+) -> Recorded:
+    """Record or change the chosen supervisor's statement, until a decision is recorded; audited."""
+    profile = chosen_profile(user, application)
+    if profile is None or not may_state(user, application):
+        raise StatementError(_("You are not a chosen supervisor of this application."))
+    _lock_and_refresh(application)
+    if is_locked(application):
+        raise StatementError(locked_message())
+    try:
+        answer = StatementAnswer(answer)
+    except ValueError:
+        raise StatementError(_("Please choose your answer."), field="answer") from None
+    conditions, comment = (conditions or "").strip(), (comment or "").strip()
+    if answer == StatementAnswer.CONDITIONAL and not conditions:
+        raise StatementError(_("Please state your conditions."), field="conditions")
+    if answer != StatementAnswer.CONDITIONAL:
+        conditions = ""
+
+    statement = statement_of(application, profile)
+    previous = statement.answer if statement is not None else None
+    if statement is None:
+        statement = _new_statement(application, profile, answer, conditions, comment, now)
+    statement.answer, statement.conditions, statement.comment = answer, conditions, comment
+    statement.updated_at = now
+    db.session.flush()
+    audit.record(
+        "statement.recorded",
+        application,
+        details={
+            "statement_id": statement.id,
+            "side": Country.DE.value if application.german_supervisor_id == profile.id else Country.CN.value,
+            "answer": answer.value,
+            "previous": previous.value if previous else None,
+        },
+    )
+    return Recorded(statement, capacity_in_round(profile, application.round_id))
+
+
+def _lock_and_refresh(application: Application) -> None:
+    """Lock the application's row and re-read its state, so that a decision being recorded at the same moment wins."""
+    db.session.execute(select(Application.id).where(Application.id == application.id).with_for_update())
+    db.session.refresh(application, ["state", "decision"])
+
+
+def _new_statement(
+    application: Application,
+    profile: SupervisorProfile,
+    answer: StatementAnswer,
+    conditions: str,
+    comment: str,
+    now: dt.datetime,
+) -> SupervisorStatement:
+    """A new statement row; if another tab created it at the same moment, that one is used (and then updated)."""
+    statement = SupervisorStatement(
+        application_id=application.id,
+        profile_id=profile.id,
+        answer=answer,
+        conditions=conditions,
+        comment=comment,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(statement)
+    except IntegrityError:
+        existing = statement_of(application, profile)
+        if existing is None:
+            raise
+        return existing
+    return statement
