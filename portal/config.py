@@ -82,6 +82,7 @@ def load_config() -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: a slow form must not lose its data
         "EMAIL_CHECK_DELIVERABILITY": _env_bool("EMAIL_CHECK_DELIVERABILITY", False),
         "CONFIRM_TOKEN_HOURS": int(os.environ.get("CONFIRM_TOKEN_HOURS", "72")),
+        "INVITATION_TOKEN_DAYS": int(os.environ.get("INVITATION_TOKEN_DAYS", "14")),
         "RESET_TOKEN_HOURS": int(os.environ.get("RESET_TOKEN_HOURS", "2")),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",

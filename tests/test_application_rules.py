@@ -299,3 +299,11 @@ def test_submission_asks_both_supervisors_for_a_statement_in_their_language(ctx)
     mails = db.session.scalars(select(OutboxEmail).where(OutboxEmail.template == "statement_requested")).all()
     assert {(m.recipient, m.language) for m in mails} == {(german.user.email, "de"), (chinese.user.email, "zh")}
     assert all(f"/supervise/{application.id}" in m.body for m in mails)
+
+
+@pytest.mark.parametrize(("text", "words"), [("", 0), ("hydrogen storage in steel", 4), ("氢能 储存", 4),
+                                             ("Wasserstoff 氢能", 3), ("  a\tb\nc  ", 3)])
+def test_words_are_counted_like_the_browser_counts_them(text, words):
+    from portal.applications.steps import count_words
+
+    assert count_words(text) == words

@@ -100,6 +100,12 @@ class ResetPasswordForm(NewPasswordMixin, FlaskForm):
     submit = SubmitField(_l("Set the new password"))
 
 
+class InvitationForm(NewPasswordMixin, FlaskForm):
+    """Sets the first password of an invited account."""
+
+    submit = SubmitField(_l("Set my password"))
+
+
 class ChangePasswordForm(NewPasswordMixin, FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
     submit = SubmitField(_l("Change password"))

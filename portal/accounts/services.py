@@ -243,3 +243,66 @@ def grant_role(user: User, role: Role) -> None:
         user.roles.append(UserRole(role=role))
         db.session.flush()
         audit.record("account.role_granted", user, details={"role": str(role)})
+
+
+# --- Invitations: accounts created by coordinators, whose owner sets the password through an emailed link ----------
+
+INVITATION_DAYS = 14
+
+
+def invitation_days() -> int:
+    """How long an invitation link stays valid (INVITATION_TOKEN_DAYS, 14 days unless configured)."""
+    return int(current_app.config.get("INVITATION_TOKEN_DAYS", INVITATION_DAYS))
+
+
+def send_invitation(user: User, *, invited_by: User | None = None) -> None:
+    """Email the user a single-use link to set their own password (only the token's hash is stored)."""
+    days = invitation_days()
+    record, token = _issue_token(user, TokenPurpose.INVITATION, dt.timedelta(days=days))
+    link = absolute_url("accounts.accept_invitation", token_id=record.id, token=token)
+    queue_email(
+        recipient=user.email,
+        language=user.language,
+        template="invitation",
+        context={
+            "user": user,
+            "link": link,
+            "days": days,
+            "roles": [entry.role for entry in user.roles],
+            "invited_by": invited_by,
+        },
+        user_id=user.id,
+    )
+    audit.record("account.invitation_sent", user, details={"expires_at": record.expires_at.isoformat()})
+
+
+def find_usable_invitation(token_id: int, token: str) -> AccountToken | None:
+    """The usable invitation behind a link; None once used, expired, or when the account already has a password."""
+    record = find_usable_token(token_id, token, TokenPurpose.INVITATION)
+    if record is None or record.user.password_hash is not None:
+        return None
+    return record
+
+
+def accept_invitation(record: AccountToken, new_password: str) -> User:
+    """Set the invited user's first password, confirm their address and use up every open invitation link."""
+    user = record.user
+    check_new_password(new_password, user.email, user.name)
+    user.set_password(new_password)
+    now = utcnow()
+    db.session.execute(
+        update(AccountToken)
+        .where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == TokenPurpose.INVITATION,
+            AccountToken.used_at.is_(None),
+        )
+        .values(used_at=now)
+    )
+    record.used_at = now
+    # The link reached the invited mailbox: the address is confirmed.
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = now
+    end_sessions(user, "invitation_accepted")
+    audit.record("account.invitation_accepted", user, actor_id=user.id)
+    return user

@@ -11,6 +11,7 @@ from portal.accounts import services
 from portal.accounts.forms import (
     ChangePasswordForm,
     ConfirmEmailForm,
+    InvitationForm,
     LoginForm,
     PreferencesForm,
     RegistrationForm,
@@ -174,3 +175,22 @@ def settings():
         flash(_("Your settings have been saved."), "success")
         return redirect(url_for("accounts.settings"))
     return render_template("accounts/settings.html", form=form)
+
+
+@bp.route("/invitation/<int:token_id>/<token>", methods=["GET", "POST"])
+@public
+def accept_invitation(token_id: int, token: str):
+    record = services.find_usable_invitation(token_id, token)
+    if record is None:
+        return render_template("accounts/link_invalid.html"), 404
+    form = InvitationForm()
+    if form.validate_on_submit():  # a GET only shows the form: mail scanners open links by themselves
+        try:
+            services.accept_invitation(record, form.password.data)
+        except services.AccountError as error:
+            form.password.errors.append(str(error))
+        else:
+            end_session()
+            flash(_("Your password has been set. Please sign in."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/invitation.html", form=form, user=record.user)

@@ -201,10 +201,11 @@ def _documents_and_referees(pdf: PortalPDF, a: Application) -> None:
     pdf.heading(_("Documents"))
     pdf.bullets(f"{d.kind.label}: {d.original_filename}" for d in applicant_documents(a))
     pdf.heading(_("Referees"))
+    received, missing = _("Letter received"), _("Letter not yet received")
     pdf.rows(
         (
             f"{referee.name}\n{referee.institution}",
-            f"{referee.relation_label}\n{_('Letter received')}: {_('yes') if referee.letter_received else _('no')}",
+            f"{referee.relation_label}\n{received if referee.letter_received else missing}",
         )
         for referee in a.referees
     )

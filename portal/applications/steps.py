@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from portal.applications.models import Application, DocumentKind
 
@@ -48,9 +50,15 @@ class StepStatus:
         return not self.missing
 
 
+# Chinese, Japanese and Korean are written without spaces: each of their characters counts as a word.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
 def count_words(text: str) -> int:
-    """Words as the browser counts them: runs of non-space characters."""
-    return len((text or "").split())
+    """Words as the browser counts them (static/js/portal.js): runs of other characters between spaces, plus each
+    CJK character."""
+    text = text or ""
+    return len(_CJK.findall(text)) + len(_CJK.sub(" ", text).split())
 
 
 def _personal(a: Application) -> list[str]:
@@ -126,7 +134,7 @@ def _documents(a: Application) -> list[str]:
 def _referees(a: Application) -> list[str]:
     named = len(a.referees)
     if named < REFEREES_REQUIRED:
-        return [_("%(count)d more referee(s)", count=REFEREES_REQUIRED - named)]
+        return [ngettext("%(num)d more referee", "%(num)d more referees", REFEREES_REQUIRED - named)]
     return []
 
 

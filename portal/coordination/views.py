@@ -13,6 +13,7 @@ bp = Blueprint("coordination", __name__, url_prefix="/coordination")
 register_nav_item("coordination.dashboard", _l("Coordination"), roles=(Role.COORDINATOR,), order=40)
 
 from portal.coordination import (  # noqa: E402, F401
+    bulkmail_views,
     dashboard_views,
     list_views,
     outbox_views,

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
 
 from portal import db
-from portal.notifications.models import OutboxEmail
+from portal.core import audit
+from portal.notifications.models import OutboxEmail, OutboxState
 
 
 def queue_email(
@@ -36,3 +43,84 @@ def queue_email(
     db.session.add(email)
     db.session.flush()
     return email
+
+
+# --- The outbox as the administrators see it ----------------------------------------------------------------------
+
+PER_PAGE = 50
+
+STATE_LABELS = {
+    OutboxState.WAITING: _l("Waiting"),
+    OutboxState.SENT: _l("Sent"),
+    OutboxState.FAILED: _l("Failed"),
+}
+
+# Everything the page shows, and nothing more: the body is left in the database.
+LISTED_COLUMNS = (
+    OutboxEmail.id,
+    OutboxEmail.created_at,
+    OutboxEmail.recipient,
+    OutboxEmail.language,
+    OutboxEmail.template,
+    OutboxEmail.subject,
+    OutboxEmail.state,
+    OutboxEmail.attempts,
+    OutboxEmail.next_attempt_at,
+    OutboxEmail.sent_at,
+    OutboxEmail.last_error,
+)
+
+
+class OutboxError(ValueError):
+    """The email cannot be retried; the message is for the administrator."""
+
+
+@dataclass(frozen=True)
+class OutboxPage:
+    rows: list[Any]
+    state: OutboxState | None
+    page: int
+    pages: int
+    counts: dict[OutboxState, int]
+
+    @property
+    def total(self) -> int:
+        return self.counts.get(self.state, 0) if self.state else sum(self.counts.values())
+
+
+def outbox_page(state: OutboxState | None, page: int) -> OutboxPage:
+    """One page of the outbox, newest first, optionally of one state; two queries (the counts, the rows)."""
+    by_state = select(OutboxEmail.state, func.count(OutboxEmail.id)).group_by(OutboxEmail.state)
+    found = dict(db.session.execute(by_state).all())
+    counts = {s: found.get(s, 0) for s in OutboxState}
+    total = counts[state] if state else sum(counts.values())
+    pages = max(1, math.ceil(total / PER_PAGE))
+    page = min(max(page, 1), pages)
+    query = select(*LISTED_COLUMNS).order_by(OutboxEmail.created_at.desc(), OutboxEmail.id.desc())
+    if state is not None:
+        query = query.where(OutboxEmail.state == state)
+    rows = list(db.session.execute(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
+    return OutboxPage(rows=rows, state=state, page=page, pages=pages, counts=counts)
+
+
+def retry_email(email: OutboxEmail, *, now: dt.datetime) -> None:
+    """Put a failed email back in the queue, due now; its attempts are kept (the worker adds one per try)."""
+    # A conditional update, so that two administrators retrying at once queue it once and the second is told.
+    result = db.session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.id == email.id, OutboxEmail.state == OutboxState.FAILED)
+        .values(state=OutboxState.WAITING, next_attempt_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    if result.rowcount != 1:
+        raise OutboxError(_("Only a failed email can be sent again; this one is waiting or has been sent."))
+    audit.record(
+        "outbox.retried",
+        email,
+        details={
+            "recipient": email.recipient,
+            "template": email.template,
+            "attempts": email.attempts,
+            "last_error": (email.last_error or "")[:500],
+        },
+    )

@@ -6,8 +6,13 @@
     var limit = parseInt(area.getAttribute("data-word-limit"), 10);
     var output = document.getElementById(area.id + "-count");
     if (!output) { return; }
+    // The same count as the server's (portal/applications/steps.py): each CJK character is a word.
+    var cjk = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]/g;
     function update() {
-      var words = area.value.trim() ? area.value.trim().split(/\s+/).length : 0;
+      var text = area.value;
+      var cjkCount = (text.match(cjk) || []).length;
+      var rest = text.replace(cjk, " ").trim();
+      var words = cjkCount + (rest ? rest.split(/\s+/).length : 0);
       output.textContent = words + " / " + limit;
       output.classList.toggle("too-many", words > limit);
     }
