@@ -15,6 +15,7 @@ help:
 	@echo "make run    - install, migrate the SQLite database, load demo data, serve on http://127.0.0.1:5000"
 	@echo "make test   - install the dev extras and run the whole test suite"
 	@echo "make lint   - ruff"
+	@echo "make bench  - time the applications list and its CSV/Excel exports on 20,000 applications"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +75,10 @@ run: fonts seed
 
 test: $(DEV_STAMP) translations fonts
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Speed and memory of the list and the exports on a large round (BENCH_APPLICATIONS, default 20000).
+bench: $(DEV_STAMP) translations
+	$(BIN)/python -m tests.bench.run
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
