@@ -16,7 +16,9 @@ portal_cli = AppGroup("portal", help="Manage the Promotionskolleg portal.")
 
 @portal_cli.command("seed-demo")
 def seed_demo_command() -> None:
-    """Load demo data (universities, supervisors, an open round, one account per role). Refused in production."""
+    """Load demo data (universities, supervisors, the committee, one account per role, an open round and last year's
+    closed round with about forty applications in every state). Running it again changes nothing. Refused in
+    production."""
     from portal.demo import seed_demo
 
     if current_app.config["PORTAL_ENV"] == "production":
@@ -26,7 +28,13 @@ def seed_demo_command() -> None:
     click.echo("Demo data is loaded. Sign in at http://127.0.0.1:5000/account/login with one of:")
     for email in summary["accounts"]:  # type: ignore[union-attr]
         click.echo(f"  {email:<28} password: {summary['password']}")
-    click.echo(f"Open intake round: {summary['round']}")
+    click.echo(f"Open intake round: {summary['round']}; closed round: {summary['closed_round']}")
+    states: dict[str, int] = summary["applications"]  # type: ignore[assignment]
+    labels = {"under_review": "under review", "decided": "decided (not released)"}
+    listed = ", ".join(
+        f"{count} {labels.get(state, state).replace('_', ' ').replace(':', ': ')}" for state, count in states.items()
+    )
+    click.echo(f"Applications: {sum(states.values())} ({listed})")
 
 
 @portal_cli.command("sync-universities")
@@ -117,4 +125,59 @@ def remind_command() -> None:
     click.echo(
         f"Reminders written to the outbox: {report.total} "
         f"({report.referees} to referees, {report.reviewers} to reviewers)."
+    )
+
+
+@portal_cli.command("purge")
+@click.option("--round", "round_name", required=True, help="The intake round's name, e.g. 'Intake 2026'.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for cron).")
+def purge_command(round_name: str, yes: bool) -> None:
+    """Delete the personal data and files of a round's applicants who were not admitted.
+
+    PURGE_AFTER_DAYS (default 180) after the round's decisions were released, this deletes the applications on the
+    waiting list, not admitted, withdrawn or never submitted, with their degrees, documents and files, referees and
+    letters, supervisors' statements, review assignments and reviews, conflicts and decisions. An applicant's account
+    is deleted too when it has no other application left and holds no other role (supervisor, committee,
+    coordinator, admin). Admitted candidates' records are never touched.
+
+    Refused while the round is open, while any of its applications waits for a decision or its release, and while
+    the period has not passed for every released decision. Asks for confirmation unless --yes is given; the audit
+    log records the purge with counts only.
+    """
+    from portal.coordination.retention import PurgeRefused, find_round, plan_purge, purge, round_names
+    from portal.core.timeutil import utcnow
+
+    intake = find_round(round_name)
+    if intake is None:
+        known = ", ".join(round_names()) or "none"
+        raise click.ClickException(f"There is no intake round named {round_name!r} (known rounds: {known}).")
+    try:
+        plan = plan_purge(intake, now=utcnow())
+    except PurgeRefused as refusal:
+        raise click.ClickException(f"Nothing was deleted. {refusal}") from refusal
+    if not plan.applications:
+        click.echo(f"{intake.name}: nothing to delete ({plan.kept_admitted} admitted candidates are kept).")
+        return
+    outcomes = plan.by_outcome
+    click.echo(
+        f"{intake.name}: the decisions were released up to {plan.last_release:%Y-%m-%d}, more than {plan.days} days "
+        "ago (PURGE_AFTER_DAYS)."
+    )
+    click.echo(
+        f"To delete: {len(plan.applications)} applications of applicants who were not admitted "
+        f"({outcomes['waiting_list']} waiting list, {outcomes['reject']} not admitted, "
+        f"{outcomes['withdrawn']} withdrawn, {outcomes['draft']} never submitted) with {plan.documents} documents "
+        f"and their files, {plan.referees} referees and their letters, statements, reviews and decisions; "
+        f"{len(plan.accounts)} applicant accounts with no other application or role."
+    )
+    click.echo(f"Kept: {plan.kept_admitted} admitted candidates.")
+    if not yes:
+        click.confirm("Delete these records and files for good?", abort=True)
+    counts = purge(plan)
+    db.session.commit()
+    click.echo(
+        f"Deleted {counts['applications']} applications, {counts['documents']} documents (files removed), "
+        f"{counts['referees']} referees, {counts['statements']} statements, {counts['assignments']} review "
+        f"assignments, {counts['reviews']} reviews, {counts['decisions']} decisions and {counts['accounts']} "
+        "accounts. The audit log records the purge (counts only)."
     )

@@ -1,10 +1,13 @@
-"""Demo data for development: the nine universities, supervisors, an open intake round, one account per role."""
+"""Demo data for development: the nine universities, supervisors, the committee, one account per role, an open intake
+round and last year's closed one, with about forty applications in every state (portal/demo_applications.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
 from sqlalchemy import select
+from werkzeug.security import generate_password_hash
 
 from portal import db
 from portal.accounts import services as accounts
@@ -261,18 +264,26 @@ DEMO_COMMITTEE: tuple[tuple[str, str, str], ...] = (
 )
 
 
+@cache
+def demo_password_hash() -> str:
+    """The demo password, hashed once: hashing is deliberately slow, and every demo account shares the password."""
+    return generate_password_hash(DEMO_PASSWORD)
+
+
 def _ensure_user(email: str, name: str, roles: tuple[Role, ...], language: str, timezone: str) -> User:
     user = accounts.find_user_by_email(email)
     if user is None:
-        return accounts.create_user(
+        user = accounts.create_user(
             email=email,
             name=name,
-            password=DEMO_PASSWORD,
+            password=None,
             roles=list(roles),
             language=language,
             timezone=timezone,
             confirmed=True,
         )
+        user.password_hash = demo_password_hash()
+        return user
     for role in roles:
         accounts.grant_role(user, role)
     return user
@@ -339,4 +350,14 @@ def seed_demo() -> dict[str, object]:
         if db.session.scalars(select(CommitteeMember).where(CommitteeMember.user_id == member.id)).first() is None:
             db.session.add(CommitteeMember(user=member, university=supervisors.university_by_code(code)))
     intake = _ensure_open_round()
-    return {"accounts": [row[0] for row in DEMO_ACCOUNTS], "password": DEMO_PASSWORD, "round": intake.name}
+    db.session.flush()
+    from portal.demo_applications import seed_applications
+
+    closed, states = seed_applications(intake, password_hash=demo_password_hash())
+    return {
+        "accounts": [row[0] for row in DEMO_ACCOUNTS],
+        "password": DEMO_PASSWORD,
+        "round": intake.name,
+        "closed_round": closed.name,
+        "applications": states,
+    }

@@ -39,6 +39,7 @@ from portal.applications.invitations import save_referees
 from portal.applications.models import (
     Application,
     ApplicationState,
+    Decision,
     DecisionOutcome,
     DegreeLevel,
     DocumentKind,
@@ -63,7 +64,12 @@ SEED = 2026
 BECKER, ZHANG = "supervisor.de@example.org", "supervisor.cn@example.org"
 COORDINATOR = "coordinator@example.org"
 # The committee members by letter, as the plans below name them.
-REVIEWERS = {"K": "committee@example.org", "L": "k.lehmann@example.org", "M": "ma.jun@example.org", "N": "li.na@example.org"}
+REVIEWERS = {
+    "K": "committee@example.org",
+    "L": "k.lehmann@example.org",
+    "M": "ma.jun@example.org",
+    "N": "li.na@example.org",
+}
 
 # (email, family name, given names, name in the native script, nationality, language, time zone)
 PEOPLE: tuple[tuple[str, str, str, str, str, str, str], ...] = (
@@ -137,7 +143,7 @@ OPEN_ROUND: tuple[Plan, ...] = (
     ("ma.ruoxi@example.com", "submitted", F.ENERGY_HYDROGEN, None, ZHANG, "--", "", 0),
     ("jonas.hoffmann@example.com", "submitted", F.ECONOMICS_SOCIETY, None, None, "--", "", 2),
     ("kim.minji@example.net", "submitted", F.DIGITAL_HEALTH, None, None, "w-", "", 1),
-    ("zhu.haoyu@example.com", "submitted", F.MATERIALS, BECKER, ZHANG, "--", "", 1),
+    ("zhu.haoyu@example.com", "submitted", F.INTELLIGENT_MANUFACTURING, BECKER, ZHANG, "--", "", 1),
     ("hu.jingwen@example.com", "draft5", F.DIGITAL_HEALTH, None, None, "--", "", 0),
     ("guo.zhiqiang@example.com", "draft4", F.INTELLIGENT_MANUFACTURING, BECKER, None, "--", "", 0),
     ("giulia.rossi@example.net", "draft3", F.MATERIALS, None, None, "--", "", 0),
@@ -177,10 +183,12 @@ SUBJECTS = {
     F.ECONOMICS_SOCIETY: "Economics",
 }
 # (title, keywords, what the project does) per field.
+# fmt: off
 PROPOSALS: dict[F, tuple[tuple[str, str, str], ...]] = {
     F.INTELLIGENT_MANUFACTURING: (
-        ("Digital twins for adaptive process control in laser powder bed fusion", "additive manufacturing, digital "
-         "twin, process control", "couples in-situ melt pool monitoring with a reduced-order simulation"),
+        ("Digital twins for adaptive process control in laser powder bed fusion",
+         "additive manufacturing, digital twin, process control",
+         "couples in-situ melt pool monitoring with a reduced-order simulation"),
         ("Human–robot collaboration in small-batch assembly", "robotics, assembly, human factors",
          "studies task allocation between workers and collaborative robots"),
     ),
@@ -216,9 +224,10 @@ PROPOSALS: dict[F, tuple[tuple[str, str, str], ...]] = {
     ),
 }
 CN_UNIVERSITIES = (
-    "Sichuan University", "Tongji University", "Zhengzhou University", "Beihang University",
-    "Wuhan University", "Harbin Institute of Technology", "Xi'an Jiaotong University", "Chongqing University",
+    "Sichuan University", "Tongji University", "Zhengzhou University", "Beihang University", "Wuhan University",
+    "Harbin Institute of Technology", "Xi'an Jiaotong University", "Chongqing University",
 )
+# fmt: on
 # Nationality: (institution, degree suffix, grading scale, lowest and best grade as numbers, decimals).
 HOME_EDUCATION: dict[str, tuple[str, str, str, float, float, int]] = {
     "DE": ("Technische Universität München", "Sc.", "1.0 (best) to 4.0 (pass)", 2.3, 1.1, 1),
@@ -235,11 +244,27 @@ HOME_EDUCATION: dict[str, tuple[str, str, str, float, float, int]] = {
     "JP": ("Osaka University", "Eng.", "GPA out of 4.0", 3.0, 3.9, 2),
     "CN": ("", "Eng.", "100-point scale, 60 to pass", 80, 93, 0),
 }
+HOME_CITY = {
+    "DE": "80333 Munich, Germany",
+    "IN": "Mumbai 400076, India",
+    "VN": "Hanoi, Vietnam",
+    "KR": "Daejeon 34141, Republic of Korea",
+    "IT": "20133 Milan, Italy",
+    "TR": "06800 Ankara, Türkiye",
+    "PL": "00-661 Warsaw, Poland",
+    "NG": "Lagos, Nigeria",
+    "RU": "119991 Moscow, Russia",
+    "BR": "São Paulo 05508, Brazil",
+    "JO": "Amman 11942, Jordan",
+    "JP": "Suita, Osaka 565-0871, Japan",
+}
+# fmt: off
 REFEREE_NAMES = {
     "CN": ("Li Qiang", "Wang Jianguo", "Zhang Hua", "Liu Bo", "Chen Gang", "Yang Fan", "Zhao Hong", "Sun Lei"),
     "other": ("Maria Lange", "David Miller", "Sofia Bianchi", "Arjun Mehta", "Anna Kowalczyk", "Mehmet Demir",
               "Hiroshi Sato", "Olga Petrova"),
 }
+# fmt: on
 REVIEW_COMMENTS = {
     "strongly_admit": "Excellent record and a convincing, well-scoped proposal; both supervisors are a very good fit.",
     "admit": "Solid candidate with a clear plan. The work programme for the first year could be more specific.",
@@ -360,7 +385,9 @@ def _applicant(ctx: _Context, person: _Person) -> User:
             confirmed=True,
         )
         user.password_hash = ctx.password_hash
+    # An account is as old as its owner's first simulated step.
     user.email_confirmed_at = min(user.email_confirmed_at or ctx.clock.now, ctx.clock.now)
+    user.created_at = min(user.created_at or ctx.clock.now, ctx.clock.now)
     ctx.users[person.email] = user
     return user
 
@@ -373,7 +400,9 @@ def _personal(ctx: _Context, person: _Person) -> dict[str, Any]:
         address = f"No. {rng.randint(3, 180)} {rng.choice(streets)}, {rng.choice(cities)}, China"
         phone = f"+86 1{rng.randint(30, 89)} {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}"
     else:
-        address = f"{rng.randint(1, 90)} University Street, {HOME_EDUCATION[person.nationality][0]} campus"
+        address = (
+            f"{rng.randint(1, 90)} {rng.choice(('Park', 'Station', 'Garden'))} Street, {HOME_CITY[person.nationality]}"
+        )
         phone = f"+{rng.randint(30, 99)} {rng.randint(100, 999)} {rng.randint(100000, 999999)}"
     return {
         "family_name": person.family,
@@ -416,7 +445,8 @@ def _degrees(ctx: _Context, person: _Person, field: F, year: int, master: bool) 
 def _languages(ctx: _Context, person: _Person) -> dict[str, Any]:
     rng, L = ctx.rng, LanguageLevel
     english = rng.choice((L.B2, L.C1, L.C1, L.C2))
-    certificate = rng.choice(("IELTS Academic 7.0", "TOEFL iBT 102", "IELTS Academic 6.5", "CET-6 (580)"))
+    certificates = ["IELTS Academic 7.0", "TOEFL iBT 102", "IELTS Academic 6.5"]
+    certificate = rng.choice([*certificates, "CET-6 (580)"] if person.nationality == "CN" else certificates)
     data: dict[str, Any] = {"english_level": english.value, "english_certificate": certificate}
     if person.nationality == "CN":
         german = rng.choice((L.NONE, L.A1, L.A2, L.B1))
@@ -442,7 +472,9 @@ def _proposal(ctx: _Context, field: F) -> dict[str, Any]:
 
 
 def _pick(ctx: _Context, country: Country, field: F, round_id: int, admit: bool) -> SupervisorProfile:
-    profiles = ctx.profiles[country]
+    """A supervisor of the field (the two demo supervisors only where a plan names them, so their lists stay as
+    planned); for an admission, one whose capacity in the round is not used up yet."""
+    profiles = [p for p in ctx.profiles[country] if p.user.email not in {BECKER, ZHANG}]
     fitting = [p for p in profiles if field in p.research_fields] or profiles
     if admit:
         fitting = [p for p in fitting if ctx.admitted[(round_id, p.id)] < p.capacity] or fitting
@@ -468,8 +500,12 @@ def _referees(ctx: _Context, person: _Person, institution: str) -> dict[int, dic
     }
     if person.email == REFEREE_ON_COMMITTEE[0]:
         _email, name, referee_email, referee_institution = REFEREE_ON_COMMITTEE
-        entries[2] = {"name": f"Prof. {name}", "email": referee_email, "institution": referee_institution,
-                      "relation": "colleague"}
+        entries[2] = {
+            "name": f"Prof. {name}",
+            "email": referee_email,
+            "institution": referee_institution,
+            "relation": "colleague",
+        }
     return entries
 
 
@@ -481,6 +517,7 @@ class _Built:
     plan: Plan
     application: Application
     person: _Person
+    start: dt.datetime
     submit_at: dt.datetime | None = None
 
 
@@ -492,7 +529,7 @@ def _draft(ctx: _Context, intake: IntakeRound, plan: Plan, start: dt.datetime) -
     outcome = state.partition(":")[2]
     clock.at(start - DAY * rng.randint(1, 20))
     user = _applicant(ctx, person)
-    step = dt.timedelta(hours=rng.randint(3, 30))
+    step = dt.timedelta(hours=rng.randint(2, 20))
     application = applications.start_application(user, intake, clock.at(start, user))
     applications.save_step(application, "personal", _personal(ctx, person), expected_version=None, now=clock.now)
     year = min(intake.closes_at.year, clock.now.year) - (0 if rng.random() < 0.6 else 1)
@@ -521,31 +558,56 @@ def _draft(ctx: _Context, intake: IntakeRound, plan: Plan, start: dt.datetime) -
         )
     if level >= 4:
         _upload_documents(ctx, application, person, clock.at(clock.now + step, user))
-    if level >= 4:
         entries = _referees(ctx, person, application.education[-1].institution)
         if level == 4:
             entries = {1: entries[1]}
         save_referees(application, entries, expected_version=None, now=clock.at(clock.now + step, user))
-    return _Built(plan, application, person)
+    return _Built(plan, application, person, start)
 
 
 def _upload_documents(ctx: _Context, application: Application, person: _Person, now: dt.datetime) -> None:
     name = f"{_ascii(person.given)} {_ascii(person.family)}".replace(" ", "_")
     proposal = application.proposal_title
     files = [
-        (DocumentKind.CV, f"CV_{name}.pdf", "Curriculum vitae", [f"{person.given} {person.family}", "Education, "
-         "research experience, publications, skills."]),
-        (DocumentKind.RESEARCH_PROPOSAL, "Research_proposal.pdf", "Research proposal", [proposal,
-         application.abstract]),
+        (
+            DocumentKind.CV,
+            f"CV_{name}.pdf",
+            "Curriculum vitae",
+            [f"{person.given} {person.family}", "Education, research experience, publications, skills."],
+        ),
+        (
+            DocumentKind.RESEARCH_PROPOSAL,
+            "Research_proposal.pdf",
+            "Research proposal",
+            [proposal, application.abstract],
+        ),
     ]
     for degree in application.education:
-        files.append((DocumentKind.DEGREE_CERTIFICATE, f"{degree.degree}_certificate.pdf", f"{degree.degree} "
-                      "certificate", [degree.institution, f"{degree.subject}, {degree.year}"]))
-        files.append((DocumentKind.TRANSCRIPT, f"{degree.degree}_transcript.pdf", "Transcript of records",
-                      [degree.institution, f"Overall grade: {degree.grade} ({degree.grading_scale})"]))
+        files.append(
+            (
+                DocumentKind.DEGREE_CERTIFICATE,
+                f"{degree.degree}_certificate.pdf",
+                f"{degree.degree} certificate",
+                [degree.institution, f"{degree.subject}, {degree.year}"],
+            )
+        )
+        files.append(
+            (
+                DocumentKind.TRANSCRIPT,
+                f"{degree.degree}_transcript.pdf",
+                "Transcript of records",
+                [degree.institution, f"Overall grade: {degree.grade} ({degree.grading_scale})"],
+            )
+        )
     if application.english_certificate and ctx.rng.random() < 0.7:
-        files.append((DocumentKind.LANGUAGE_CERTIFICATE, "English_certificate.pdf", application.english_certificate,
-                      [f"{person.given} {person.family}"]))
+        files.append(
+            (
+                DocumentKind.LANGUAGE_CERTIFICATE,
+                "English_certificate.pdf",
+                application.english_certificate,
+                [f"{person.given} {person.family}"],
+            )
+        )
     for kind, filename, title, lines in files:
         content = io.BytesIO(make_pdf(title, lines))
         upload_document(application, kind, filename, content, expected_version=None, now=now)
@@ -569,10 +631,12 @@ def _letters(ctx: _Context, built: _Built, letter_at: dt.datetime) -> None:
             receive_letter(referee, token, now=ctx.clock.now, text=body)
 
 
-def _statements(ctx: _Context, built: _Built, when: dt.datetime) -> None:
+def _statements(ctx: _Context, built: _Built, window: tuple[dt.datetime, dt.datetime]) -> None:
     application = built.application
     codes = {"w": StatementAnswer.WILLING, "c": StatementAnswer.CONDITIONAL, "u": StatementAnswer.UNWILLING}
-    for profile, code in zip((application.german_supervisor, application.chinese_supervisor), built.plan[5], strict=True):
+    for profile, code in zip(
+        (application.german_supervisor, application.chinese_supervisor), built.plan[5], strict=True
+    ):
         if profile is None or code not in codes:
             continue
         answer = codes[code]
@@ -582,12 +646,12 @@ def _statements(ctx: _Context, built: _Built, when: dt.datetime) -> None:
             answer=answer,
             conditions=STATEMENT_COMMENTS[answer] if answer == StatementAnswer.CONDITIONAL else "",
             comment=STATEMENT_COMMENTS[answer] if answer != StatementAnswer.CONDITIONAL else "",
-            now=ctx.clock.at(when + dt.timedelta(hours=ctx.rng.randint(0, 96)), profile.user),
+            now=ctx.clock.at(_within(ctx.rng, window), profile.user),
         )
 
 
 def _review_values(ctx: _Context, quality: float, complete: bool) -> dict[str, Any]:
-    scores = {name: max(1, min(5, round(quality + ctx.rng.uniform(-0.9, 0.9)))) for name in CRITERIA}
+    scores = {name: max(1, min(5, round(quality + ctx.rng.uniform(-1.1, 1.1)))) for name in CRITERIA}
     mean = sum(scores.values()) / len(scores)
     recommendation = (
         "strongly_admit" if mean >= 4.4 else "admit" if mean >= 3.6 else "borderline" if mean >= 2.8 else "reject"
@@ -597,7 +661,7 @@ def _review_values(ctx: _Context, quality: float, complete: bool) -> dict[str, A
     return {**scores, "recommendation": recommendation, "comment": REVIEW_COMMENTS[recommendation]}
 
 
-def _reviews(ctx: _Context, built: _Built, assign_at: dt.datetime, review_from: dt.datetime) -> None:
+def _reviews(ctx: _Context, built: _Built, assign_at: dt.datetime, window: tuple[dt.datetime, dt.datetime]) -> None:
     application, outcome = built.application, built.plan[1].partition(":")[2]
     quality = {"admit": 4.4, "waiting_list": 3.7, "reject": 2.7}.get(outcome, ctx.rng.uniform(2.8, 4.4))
     coordinator = ctx.users[COORDINATOR]
@@ -605,21 +669,24 @@ def _reviews(ctx: _Context, built: _Built, assign_at: dt.datetime, review_from: 
         reviewer, status = ctx.users[REVIEWERS[code[0]]], code[1]
         if status == "x":
             declare_conflict(
-                reviewer, application, "I co-authored a paper with the applicant's master thesis supervisor.",
+                reviewer,
+                application,
+                "I co-authored a paper with the applicant's master thesis supervisor.",
                 now=ctx.clock.at(assign_at - dt.timedelta(hours=2), reviewer),
             )
             continue
         assignment = assign(application, reviewer, by=coordinator, now=ctx.clock.at(assign_at, coordinator))
         if status == "n":
             continue
-        now = ctx.clock.at(review_from + dt.timedelta(hours=ctx.rng.randint(0, 120)), reviewer)
+        now = ctx.clock.at(_within(ctx.rng, window), reviewer)
         values = _review_values(ctx, quality, complete=status != "d")
         save_review(assignment, values, submit=status != "d", expected_version=None, now=now)
         if status == "r":
             values["score_references"] = min(5, values["score_references"] + 1)
             values["note"] = "Raised the references score after the second letter arrived."
             version = assignment.review.version if assignment.review else None
-            save_review(assignment, values, submit=True, expected_version=version, now=ctx.clock.at(now + DAY, reviewer))
+            later = ctx.clock.at(now + (window[1] - now) / 2, reviewer)
+            save_review(assignment, values, submit=True, expected_version=version, now=later)
 
 
 # --- The two rounds --------------------------------------------------------------------------------------------------
@@ -694,17 +761,15 @@ def _build_round(ctx: _Context, intake: IntakeRound, plans: tuple[Plan, ...], ti
     for b in decided:
         outcome = DecisionOutcome(b.plan[1].partition(":")[2])
         now = clock.at(timeline.decide + dt.timedelta(minutes=rng.randint(0, 240)), coordinator)
-        decisions.record_decision(
-            b.application, outcome=outcome, note=DECISION_NOTES[outcome], by=coordinator, now=now
-        )
+        decisions.record_decision(b.application, outcome=outcome, note=DECISION_NOTES[outcome], by=coordinator, now=now)
     to_release = [b.application.id for b in decided if b.plan[1].startswith("released")]
     if to_release and timeline.release is not None:
         decisions.release(intake, to_release, by=coordinator, now=clock.at(timeline.release, coordinator))
     for b in built:
         if b.plan[1].startswith("withdrawn"):
             user = b.application.applicant
-            when = timeline.withdraw if b.submit_at else clock.now + DAY * rng.randint(2, 9)
-            workflow.withdraw(b.application, expected_version=None, now=clock.at(max(when, clock.now), user))
+            when = timeline.withdraw if b.submit_at else b.start + DAY * rng.randint(4, 9)
+            workflow.withdraw(b.application, expected_version=None, now=clock.at(when, user))
     return built
 
 
@@ -740,8 +805,8 @@ def demo_applications_exist() -> bool:
     return bool(db.session.scalar(query))
 
 
-def seed_applications(open_round: IntakeRound, *, password_hash: str) -> dict[str, int]:
-    """Create the demo applications (once); returns how many applications of each state the demo rounds hold."""
+def seed_applications(open_round: IntakeRound, *, password_hash: str) -> tuple[IntakeRound, dict[str, int]]:
+    """Create the demo applications (once); returns the closed round and the two rounds' applications per state."""
     now = utcnow()
     closed_round = _ensure_closed_round(open_round, now)
     if not demo_applications_exist():
@@ -760,21 +825,22 @@ def seed_applications(open_round: IntakeRound, *, password_hash: str) -> dict[st
             _build_round(ctx, closed_round, CLOSED_ROUND, _closed_timeline(closed_round))
             if open_round.is_open(now):
                 _build_round(ctx, open_round, OPEN_ROUND, _open_timeline(open_round, now))
-    return state_counts([open_round, closed_round])
+    return closed_round, state_counts([open_round, closed_round])
 
 
 def state_counts(rounds: list[IntakeRound]) -> dict[str, int]:
-    """The applications of the rounds per state (with the outcome, once decided)."""
-    from portal.applications.models import Decision
-
+    """The applications of the rounds per state, decided ones by outcome once released (in the workflow's order)."""
     query = (
-        select(Application.state, Decision.outcome, func.count(Application.id))
+        select(Application.state, Decision.outcome, Decision.released_at.is_not(None), func.count(Application.id))
         .outerjoin(Decision, Decision.application_id == Application.id)
         .where(Application.round_id.in_([r.id for r in rounds]))
-        .group_by(Application.state, Decision.outcome)
+        .group_by(Application.state, Decision.outcome, Decision.released_at.is_not(None))
     )
-    counts: dict[str, int] = {}
-    for state, outcome, count in db.session.execute(query):
-        key = f"{state.value}:{outcome.value}" if state == ApplicationState.DECIDED and outcome else state.value
-        counts[key] = counts.get(key, 0) + count
-    return counts
+    keys = [s.value for s in ApplicationState if s != ApplicationState.WITHDRAWN] + [
+        f"released:{o.value}" for o in DecisionOutcome
+    ]
+    counts = dict.fromkeys([*keys, ApplicationState.WITHDRAWN.value], 0)
+    for state, outcome, released, count in db.session.execute(query):
+        key = f"released:{outcome.value}" if state == ApplicationState.DECIDED and released else state.value
+        counts[key] += count
+    return {key: count for key, count in counts.items() if count}
