@@ -76,6 +76,7 @@ def load_config() -> dict:
         "PROXY_FIX_X_FOR": int(os.environ.get("PROXY_FIX_X_FOR", "0")),
         # Requests larger than this are refused with 413 before a view runs.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(25 * MEBIBYTE))),
+        "HUEY_REDIS_URL": os.environ.get("HUEY_REDIS_URL", ""),
         "PURGE_AFTER_DAYS": int(os.environ.get("PURGE_AFTER_DAYS", "180")),
         "PDF_CJK_FONT": os.environ.get("PDF_CJK_FONT", ""),
         "UPLOAD_MAX_BYTES": int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * MEBIBYTE))),

@@ -301,8 +301,10 @@ def test_submission_asks_both_supervisors_for_a_statement_in_their_language(ctx)
     assert all(f"/supervise/{application.id}" in m.body for m in mails)
 
 
-@pytest.mark.parametrize(("text", "words"), [("", 0), ("hydrogen storage in steel", 4), ("氢能 储存", 4),
-                                             ("Wasserstoff 氢能", 3), ("  a\tb\nc  ", 3)])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [("", 0), ("hydrogen storage in steel", 4), ("氢能 储存", 4), ("Wasserstoff 氢能", 3), ("  a\tb\nc  ", 3)],
+)
 def test_words_are_counted_like_the_browser_counts_them(text, words):
     from portal.applications.steps import count_words
 

@@ -158,9 +158,11 @@ class TestPages:
         db.session.commit()
         application_id, round_id, member_id = application.id, application.round_id, member.id
         login_as(Role.COORDINATOR)
-        response = client.post(f"/review/rounds/{round_id}/assignments/add",
-                               data={"application_id": application_id, "reviewer_id": member_id},
-                               follow_redirects=True)
+        response = client.post(
+            f"/review/rounds/{round_id}/assignments/add",
+            data={"application_id": application_id, "reviewer_id": member_id},
+            follow_redirects=True,
+        )
         assert "conflict of interest" in response.get_data(as_text=True)
         assert db.session.scalar(select(func.count(ReviewAssignment.id))) == 0
 

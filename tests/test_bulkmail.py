@@ -35,10 +35,12 @@ def _app_context(app):
         yield
 
 
-def applicant(intake, name, *, state, language="en", zone="Europe/Berlin", letters=0, outcome=None, released=False,
-              active=True):
-    user = UserFactory(name=name, email=f"{name.split()[0].lower()}@example.org", language=language, timezone=zone,
-                       active=active)
+def applicant(
+    intake, name, *, state, language="en", zone="Europe/Berlin", letters=0, outcome=None, released=False, active=True
+):
+    user = UserFactory(
+        name=name, email=f"{name.split()[0].lower()}@example.org", language=language, timezone=zone, active=active
+    )
     application = complete_application(ApplicationFactory(intake_round=intake, applicant=user))
     application.state = state
     if state != S.DRAFT:
@@ -47,8 +49,7 @@ def applicant(intake, name, *, state, language="en", zone="Europe/Berlin", lette
     for referee in application.referees[:letters]:
         referee.letter_received_at, referee.letter_text = utcnow(), "Excellent."
     if outcome is not None:
-        db.session.add(Decision(application=application, outcome=outcome,
-                                released_at=utcnow() if released else None))
+        db.session.add(Decision(application=application, outcome=outcome, released_at=utcnow() if released else None))
     db.session.flush()
     return application
 
@@ -62,14 +63,23 @@ def intake():
     applicant(intake, "Carl Weber", state=S.SUBMITTED, language="de", zone="America/New_York", letters=2)
     applicant(intake, "Dora Evans", state=S.DECIDED, letters=2, outcome=DecisionOutcome.WAITING_LIST, released=True)
     applicant(intake, "Emil Braun", state=S.DECIDED, language="de", letters=2, outcome=DecisionOutcome.WAITING_LIST)
-    applicant(intake, "Fang Zhou", state=S.DECIDED, language="zh", zone="Asia/Shanghai", letters=2,
-              outcome=DecisionOutcome.ADMIT, released=True)
+    applicant(
+        intake,
+        "Fang Zhou",
+        state=S.DECIDED,
+        language="zh",
+        zone="Asia/Shanghai",
+        letters=2,
+        outcome=DecisionOutcome.ADMIT,
+        released=True,
+    )
     applicant(intake, "Gus Miller", state=S.DRAFT)
     applicant(intake, "Hans Vogel", state=S.WITHDRAWN, language="de")  # no letter, but withdrawn
     applicant(intake, "Ivy Chen", state=S.DECIDED, outcome=DecisionOutcome.REJECT)  # no letter, but decided
     applicant(intake, "Kai Inactive", state=S.SUBMITTED, active=False)  # no letter, but the account is closed
-    other = IntakeRoundFactory(name="Intake 2026", opens_at=CLOSES - dt.timedelta(days=400),
-                               closes_at=CLOSES - dt.timedelta(days=340))
+    other = IntakeRoundFactory(
+        name="Intake 2026", opens_at=CLOSES - dt.timedelta(days=400), closes_at=CLOSES - dt.timedelta(days=340)
+    )
     applicant(other, "Olga Other", state=S.SUBMITTED)  # no letter, but another round
     db.session.commit()
     return intake
@@ -103,8 +113,10 @@ def deadline_in(zone: str, language: str) -> str:
     return f"{format_datetime(local.replace(tzinfo=None), 'medium', locale=language)} ({local.tzname()})"
 
 
-FREE = {"subject": "Letters for {reference}", "body": "Dear {name},\n\nyour application {reference}: the deadline is "
-        "{deadline}. Braces: {{ok}}."}
+FREE = {
+    "subject": "Letters for {reference}",
+    "body": "Dear {name},\n\nyour application {reference}: the deadline is {deadline}. Braces: {{ok}}.",
+}
 
 
 def form(intake, recipients="letters_missing", template="", **extra) -> dict:
@@ -121,9 +133,11 @@ def preview(client, data) -> str:
 
 
 def hidden(page: str, name: str) -> str:
-    match = re.search(rf'name="{name}" type="hidden" value="([^"]*)"', page) or re.search(
-        rf'type="hidden" name="{name}" value="([^"]*)"', page
-    ) or re.search(rf'id="{name}" name="{name}" type="hidden" value="([^"]*)"', page)
+    match = (
+        re.search(rf'name="{name}" type="hidden" value="([^"]*)"', page)
+        or re.search(rf'type="hidden" name="{name}" value="([^"]*)"', page)
+        or re.search(rf'id="{name}" name="{name}" type="hidden" value="([^"]*)"', page)
+    )
     assert match, name
     return match.group(1)
 
@@ -145,8 +159,10 @@ def preview_and_send(client, data):
         (RecipientGroup.LETTERS_MISSING, ["Anna Schmidt", "Bao Li"]),
         (RecipientGroup.WAITING_LIST, ["Dora Evans"]),  # released only: Emil's decision is not known to him yet
         (RecipientGroup.ADMITTED, ["Fang Zhou"]),
-        (RecipientGroup.SUBMITTED, ["Anna Schmidt", "Bao Li", "Carl Weber", "Dora Evans", "Emil Braun", "Fang Zhou",
-                                    "Ivy Chen"]),
+        (
+            RecipientGroup.SUBMITTED,
+            ["Anna Schmidt", "Bao Li", "Carl Weber", "Dora Evans", "Emil Braun", "Fang Zhou", "Ivy Chen"],
+        ),
         (RecipientGroup.DRAFT, ["Gus Miller"]),
         (RecipientGroup.STATE_SUBMITTED, ["Anna Schmidt", "Carl Weber"]),
         (RecipientGroup.UNDER_REVIEW, ["Bao Li"]),
@@ -258,8 +274,13 @@ def test_nothing_is_sent_without_a_preview(client, coordinator, intake):
 def test_a_text_changed_after_the_preview_is_previewed_again(client, coordinator, intake):
     data = form(intake)
     page = preview(client, data)
-    changed = {**data, "body": "Something else, {name}.", "fingerprint": hidden(page, "fingerprint"),
-               "nonce": hidden(page, "nonce"), "send": "y"}
+    changed = {
+        **data,
+        "body": "Something else, {name}.",
+        "fingerprint": hidden(page, "fingerprint"),
+        "nonce": hidden(page, "nonce"),
+        "send": "y",
+    }
     page = client.post("/coordination/mail", data=changed).get_data(as_text=True)
     assert "have changed since the preview" in page and "Something else, Anna Schmidt." in page
     assert outbox_rows() == []
@@ -270,8 +291,10 @@ def test_recipients_changed_after_the_preview_are_previewed_again(client, coordi
     page = preview(client, data)
     applicant(intake, "Zoe Late", state=S.SUBMITTED)
     db.session.commit()
-    response = client.post("/coordination/mail", data={**data, "fingerprint": hidden(page, "fingerprint"),
-                                                         "nonce": hidden(page, "nonce"), "send": "y"})
+    response = client.post(
+        "/coordination/mail",
+        data={**data, "fingerprint": hidden(page, "fingerprint"), "nonce": hidden(page, "nonce"), "send": "y"},
+    )
     assert "3 applicants will receive this message." in response.get_data(as_text=True)
     assert outbox_rows() == []
 
@@ -290,8 +313,9 @@ def test_the_same_preview_is_sent_only_once(client, coordinator, intake):
 
 
 def field_error(page: str, field: str) -> str:
-    match = re.search(rf'<div id="{field}-error" class="invalid-feedback d-block" role="alert">(.*?)</div>', page,
-                      re.DOTALL)
+    match = re.search(
+        rf'<div id="{field}-error" class="invalid-feedback d-block" role="alert">(.*?)</div>', page, re.DOTALL
+    )
     assert match, f"no error next to {field}"
     return match.group(1)
 
@@ -324,8 +348,9 @@ def test_an_unclosed_brace_is_refused(client, coordinator, intake):
 
 
 def test_sending_a_refused_text_writes_nothing(client, coordinator, intake):
-    response = client.post("/coordination/mail", data={**form(intake, body="{secret}"), "fingerprint": "x",
-                                                        "nonce": "y", "send": "y"})
+    response = client.post(
+        "/coordination/mail", data={**form(intake, body="{secret}"), "fingerprint": "x", "nonce": "y", "send": "y"}
+    )
     assert "Unknown placeholder: {secret}." in field_error(response.get_data(as_text=True), "body")
     assert outbox_rows() == [] and audit_events() == []
 

@@ -41,8 +41,9 @@ def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(2026, 11, day, hour, minute, tzinfo=UTC)
 
 
-def application(intake, *, state, submitted_at=None, german="TUC", chinese="TONGJI", field=None, nationality="CN",
-                letters=0):
+def application(
+    intake, *, state, submitted_at=None, german="TUC", chinese="TONGJI", field=None, nationality="CN", letters=0
+):
     """A complete application of the round in state, with letters received from that many referees."""
     draft = ApplicationFactory(
         intake_round=intake, german_supervisor=supervisor(german), chinese_supervisor=supervisor(chinese)
@@ -68,8 +69,13 @@ def assign(app_, reviewer, *, submitted: bool | None) -> ReviewAssignment:
     db.session.add(assignment)
     if submitted is not None:
         assignment.review = Review(
-            score_academic=4, score_proposal=4, score_fit=4, score_language=4, score_references=4,
-            recommendation=Recommendation.ADMIT, submitted_at=utcnow() if submitted else None,
+            score_academic=4,
+            score_proposal=4,
+            score_fit=4,
+            score_language=4,
+            score_references=4,
+            recommendation=Recommendation.ADMIT,
+            submitted_at=utcnow() if submitted else None,
         )
     db.session.flush()
     return assignment
@@ -88,15 +94,21 @@ def scenario():
     Another round has one submitted application, which counts nowhere here.
     """
     intake = IntakeRoundFactory(name="Intake <2027> & more", opens_at=at(1, 9), closes_at=at(5, 22, 59))
-    a1 = application(intake, state=S.SUBMITTED, submitted_at=at(1, 10), field=ResearchField.ENERGY_HYDROGEN,
-                     letters=2)
-    a2 = application(intake, state=S.UNDER_REVIEW, submitted_at=at(2, 23, 30), german="UGOE", chinese="SCU",
-                     field=ResearchField.BIG_DATA, letters=1)
-    a3 = application(intake, state=S.DECIDED, submitted_at=at(3, 12), field=ResearchField.MATERIALS,
-                     nationality="DE")
+    a1 = application(intake, state=S.SUBMITTED, submitted_at=at(1, 10), field=ResearchField.ENERGY_HYDROGEN, letters=2)
+    a2 = application(
+        intake,
+        state=S.UNDER_REVIEW,
+        submitted_at=at(2, 23, 30),
+        german="UGOE",
+        chinese="SCU",
+        field=ResearchField.BIG_DATA,
+        letters=1,
+    )
+    a3 = application(intake, state=S.DECIDED, submitted_at=at(3, 12), field=ResearchField.MATERIALS, nationality="DE")
     application(intake, state=S.DRAFT, german="LUH", chinese="ZZU", nationality="IN")
-    a5 = application(intake, state=S.WITHDRAWN, submitted_at=at(1, 12), german="TUBS", chinese="BUAA",
-                     nationality="FR", letters=2)
+    a5 = application(
+        intake, state=S.WITHDRAWN, submitted_at=at(1, 12), german="TUBS", chinese="BUAA", nationality="FR", letters=2
+    )
     other = IntakeRoundFactory(opens_at=at(1, 9) - dt.timedelta(days=400), closes_at=at(5, 9) - dt.timedelta(days=400))
     elsewhere = application(other, state=S.SUBMITTED, submitted_at=at(2, 10) - dt.timedelta(days=400))
 
@@ -124,7 +136,11 @@ def coordinator(login_as):
 def test_counts_by_state_university_field_and_nationality(scenario):
     data = stats.round_stats(scenario, "Europe/Berlin")
     assert dict(data.by_state) == {
-        S.DRAFT: 1, S.SUBMITTED: 1, S.UNDER_REVIEW: 1, S.DECIDED: 1, S.WITHDRAWN: 1,
+        S.DRAFT: 1,
+        S.SUBMITTED: 1,
+        S.UNDER_REVIEW: 1,
+        S.DECIDED: 1,
+        S.WITHDRAWN: 1,
     }
     assert (data.total, data.submitted) == (5, 3)
     german = {entry.university.code: entry.count for entry in data.german_universities}
@@ -220,8 +236,12 @@ def test_page_shows_every_number_in_tables(client, coordinator, scenario):
     assert tables["german-universities-table"]["Clausthal University of Technology"] == ["2"]
     assert tables["chinese-universities-table"]["Sichuan University"] == ["1"]
     assert tables["by-field-table"]["Big Data"] == ["1"] and tables["by-field-table"]["Total"] == ["3"]
-    assert tables["by-nationality-table"] == {"Nationality": ["Applications"], "China": ["2"], "Germany": ["1"],
-                                              "Total": ["3"]}
+    assert tables["by-nationality-table"] == {
+        "Nationality": ["Applications"],
+        "China": ["2"],
+        "Germany": ["1"],
+        "Total": ["3"],
+    }
     per_day = tables["per-day-table"]
     days = ("Nov 1", "Nov 2", "Nov 3", "Nov 4", "Nov 5")
     assert [per_day[day] for day in days] == [["2"], ["0"], ["2"], ["0"], ["0"]]
@@ -239,8 +259,16 @@ def test_page_speaks_the_viewers_language(client, login_as, scenario):
     assert tables["per-day-table"]["11月3日"] == ["2"]
 
 
-CHART_IDS = ("by-state", "per-day", "german-universities", "chinese-universities", "by-field", "by-nationality",
-             "letters", "reviews")
+CHART_IDS = (
+    "by-state",
+    "per-day",
+    "german-universities",
+    "chinese-universities",
+    "by-field",
+    "by-nationality",
+    "letters",
+    "reviews",
+)
 EXTERNAL = re.compile(r"""(?:src|href|action|xlink:href)\s*=\s*["'](?:https?:)?//""", re.IGNORECASE)
 
 
@@ -266,9 +294,14 @@ def test_query_count_does_not_grow_with_the_applications(client, coordinator, co
         intake = IntakeRoundFactory(opens_at=at(1, 9), closes_at=at(20, 9))
         members = [committee_member() for _ in range(reviewers)]
         for n in range(count):
-            app_ = application(intake, state=S.SUBMITTED, submitted_at=at(1 + n % 15, 10),
-                               nationality=("CN", "DE", "IN", "VN")[n % 4], letters=n % 3,
-                               field=list(ResearchField)[n % 7])
+            app_ = application(
+                intake,
+                state=S.SUBMITTED,
+                submitted_at=at(1 + n % 15, 10),
+                nationality=("CN", "DE", "IN", "VN")[n % 4],
+                letters=n % 3,
+                field=list(ResearchField)[n % 7],
+            )
             assign(app_, members[n % reviewers], submitted=bool(n % 2))
         db.session.commit()
         return intake.id
@@ -276,6 +309,7 @@ def test_query_count_does_not_grow_with_the_applications(client, coordinator, co
     def fetch(round_id):
         def run():
             assert client.get(f"/coordination/?round={round_id}").status_code == 200
+
         return run
 
     few_id = round_with(1, reviewers=1)
@@ -288,8 +322,9 @@ def test_query_count_does_not_grow_with_the_applications(client, coordinator, co
 
 
 def test_default_is_the_current_round_and_the_chooser_lists_all(client, coordinator):
-    IntakeRoundFactory(name="Intake long ago", opens_at=at(1, 9) - dt.timedelta(days=800),
-                       closes_at=at(5, 9) - dt.timedelta(days=800))
+    IntakeRoundFactory(
+        name="Intake long ago", opens_at=at(1, 9) - dt.timedelta(days=800), closes_at=at(5, 9) - dt.timedelta(days=800)
+    )
     current = IntakeRoundFactory(name="Intake now")  # open now
     db.session.commit()
     page = dashboard(client)
@@ -338,7 +373,7 @@ def test_bar_chart_escapes_text_and_has_a_table_with_the_same_numbers(app):
     assert '<desc id="demo-desc">Two &amp; three</desc>' in svg
     assert svg.count("<rect") == 4 + 2  # four bars and two legend keys
     assert "B" * 60 in table and "B" * 29 + "…" in svg  # shortened in the drawing, whole in the table
-    assert "<tfoot><tr><th scope=\"row\">Sum</th><td class=\"text-end\">5</td><td class=\"text-end\">1</td>" in table
+    assert '<tfoot><tr><th scope="row">Sum</th><td class="text-end">5</td><td class="text-end">1</td>' in table
     assert chart.totals == (5, 1)
     # The longest bar spans the plot; a zero draws nothing.
     widths = [float(w) for w in re.findall(r'<rect x="200" y="[^"]+" width="([^"]+)"', svg)]
@@ -348,7 +383,11 @@ def test_bar_chart_escapes_text_and_has_a_table_with_the_same_numbers(app):
 def test_line_chart_draws_every_point_and_labels_some_days(app):
     labels = [f"Day {n}" for n in range(1, 31)]
     chart = charts.line_chart(
-        "days", title="Per day", description="Thirty days", label_header="Day", labels=labels,
+        "days",
+        title="Per day",
+        description="Thirty days",
+        label_header="Day",
+        labels=labels,
         series=[charts.Series("Submitted", [n % 4 for n in range(30)])],
     )
     svg = str(chart.svg)
@@ -359,31 +398,57 @@ def test_line_chart_draws_every_point_and_labels_some_days(app):
 
 
 def test_empty_chart_still_has_its_title_and_a_note(app):
-    chart = charts.bar_chart("none", title="Nothing", description="No rows", label_header="x", labels=[],
-                             series=[charts.Series("n", [])], empty_text="Nothing yet")
+    chart = charts.bar_chart(
+        "none",
+        title="Nothing",
+        description="No rows",
+        label_header="x",
+        labels=[],
+        series=[charts.Series("n", [])],
+        empty_text="Nothing yet",
+    )
     assert chart.empty and "Nothing yet" in chart.svg and 'role="img"' in chart.svg
 
 
 @pytest.mark.parametrize(
     ("chart_id", "labels", "values"),
-    [("Bad id", ["a"], [1]), ('x" onload="', ["a"], [1]), ("ok", ["a", "b"], [1]), ("ok", ["a"], [-1]),
-     ("ok", ["a"], [float("nan")])],
+    [
+        ("Bad id", ["a"], [1]),
+        ('x" onload="', ["a"], [1]),
+        ("ok", ["a", "b"], [1]),
+        ("ok", ["a"], [-1]),
+        ("ok", ["a"], [float("nan")]),
+    ],
 )
 def test_chart_builders_refuse_bad_input(chart_id, labels, values):
     with pytest.raises(ValueError):
-        charts.bar_chart(chart_id, title="t", description="d", label_header="h", labels=labels,
-                         series=[charts.Series("s", values)])
+        charts.bar_chart(
+            chart_id, title="t", description="d", label_header="h", labels=labels, series=[charts.Series("s", values)]
+        )
     with pytest.raises(ValueError):
-        charts.line_chart(chart_id, title="t", description="d", label_header="h", labels=labels,
-                          series=[charts.Series("s", values)])
+        charts.line_chart(
+            chart_id, title="t", description="d", label_header="h", labels=labels, series=[charts.Series("s", values)]
+        )
 
 
 def test_series_colours_must_be_plain_hex(app):
     with pytest.raises(ValueError):
-        charts.bar_chart("ok", title="t", description="d", label_header="h", labels=["a"],
-                         series=[charts.Series("s", [1], colour='red" onclick="x')])
-    chart = charts.bar_chart("ok", title="t", description="d", label_header="h", labels=["a"],
-                             series=[charts.Series("s", [1], colour="#112233")])
+        charts.bar_chart(
+            "ok",
+            title="t",
+            description="d",
+            label_header="h",
+            labels=["a"],
+            series=[charts.Series("s", [1], colour='red" onclick="x')],
+        )
+    chart = charts.bar_chart(
+        "ok",
+        title="t",
+        description="d",
+        label_header="h",
+        labels=["a"],
+        series=[charts.Series("s", [1], colour="#112233")],
+    )
     assert 'fill="#112233"' in chart.svg
 
 

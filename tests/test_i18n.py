@@ -9,11 +9,14 @@ import pytest
 from portal.core.roles import Role
 
 
-@pytest.mark.parametrize(("header", "lang", "text"), [
-    ("de-DE,de;q=0.9", "de", "Anmelden"),
-    ("zh-CN,zh;q=0.9", "zh", "登录"),
-    ("fr-FR", "en", "Sign in"),
-])
+@pytest.mark.parametrize(
+    ("header", "lang", "text"),
+    [
+        ("de-DE,de;q=0.9", "de", "Anmelden"),
+        ("zh-CN,zh;q=0.9", "zh", "登录"),
+        ("fr-FR", "en", "Sign in"),
+    ],
+)
 def test_browser_language_is_used_for_visitors(client, header, lang, text):
     page = client.get("/account/login", headers={"Accept-Language": header}).get_data(as_text=True)
     assert f'<html lang="{lang}">' in page
@@ -44,8 +47,17 @@ def test_signed_in_users_see_their_own_language_and_switching_saves_it(client, l
 
 def test_home_page_names_the_nine_universities_in_the_viewers_language(client):
     chinese = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
-    for name in ("克劳斯塔尔工业大学", "哥廷根大学", "汉诺威莱布尼茨大学", "不伦瑞克工业大学", "奥斯纳布吕克大学",
-                 "四川大学", "郑州大学", "北京航空航天大学", "同济大学"):
+    for name in (
+        "克劳斯塔尔工业大学",
+        "哥廷根大学",
+        "汉诺威莱布尼茨大学",
+        "不伦瑞克工业大学",
+        "奥斯纳布吕克大学",
+        "四川大学",
+        "郑州大学",
+        "北京航空航天大学",
+        "同济大学",
+    ):
         assert name in chinese
     german = client.get("/", headers={"Accept-Language": "de"}).get_data(as_text=True)
     assert "Technische Universität Clausthal" in german and "Tongji-Universität" in german

@@ -10,18 +10,25 @@ import pytest
 from sqlalchemy import select
 
 from portal import db
-from portal.notifications import services as outbox_services
 from portal.core.audit import AuditEvent
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
+from portal.notifications import services as outbox_services
 from portal.notifications.models import OutboxEmail, OutboxState
 from tests.test_security import csrf_token_from
 
 SECRET = "http://portal.test/account/reset/17/SECRET-TOKEN-abc123"
 
 
-def email(state: OutboxState, *, minutes_ago: int, recipient: str, attempts: int = 0, error: str | None = None,
-          subject: str = "Reset your password") -> OutboxEmail:
+def email(
+    state: OutboxState,
+    *,
+    minutes_ago: int,
+    recipient: str,
+    attempts: int = 0,
+    error: str | None = None,
+    subject: str = "Reset your password",
+) -> OutboxEmail:
     created = utcnow() - dt.timedelta(minutes=minutes_ago)
     row = OutboxEmail(
         recipient=recipient,
@@ -45,10 +52,20 @@ def email(state: OutboxState, *, minutes_ago: int, recipient: str, attempts: int
 def mails():
     rows = {
         "sent": email(OutboxState.SENT, minutes_ago=30, recipient="sent@example.org", attempts=1),
-        "waiting": email(OutboxState.WAITING, minutes_ago=20, recipient="waiting@example.org", attempts=2,
-                         error="ConnectionRefusedError: [Errno 111] Connection refused"),
-        "failed": email(OutboxState.FAILED, minutes_ago=10, recipient="failed@example.org", attempts=6,
-                        error="550 b'5.1.1 <failed@example.org>: Recipient address <rejected>'"),
+        "waiting": email(
+            OutboxState.WAITING,
+            minutes_ago=20,
+            recipient="waiting@example.org",
+            attempts=2,
+            error="ConnectionRefusedError: [Errno 111] Connection refused",
+        ),
+        "failed": email(
+            OutboxState.FAILED,
+            minutes_ago=10,
+            recipient="failed@example.org",
+            attempts=6,
+            error="550 b'5.1.1 <failed@example.org>: Recipient address <rejected>'",
+        ),
     }
     db.session.commit()
     return {key: row.id for key, row in rows.items()}
@@ -104,6 +121,7 @@ def test_pages_of_fifty_and_a_fixed_number_of_queries(client, admin, count_queri
     def fetch(number):
         def run():
             pages[number] = client.get(f"/coordination/outbox?page={number}").get_data(as_text=True)
+
         return run
 
     first = count_queries(fetch(1))
