@@ -11,6 +11,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from portal.core.rules import forget_refusal, request_was_refused
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -98,10 +100,14 @@ def init_app(app: Flask) -> None:
             if request.method not in {"GET", "HEAD", "OPTIONS"} and not session().in_transaction():
                 session.connection(execution_options={IMMEDIATE: True})
 
+    @app.before_request
+    def start_unrefused() -> None:
+        forget_refusal()
+
     @app.after_request
     def commit_session(response: Response) -> Response:
-        # The request's one transaction: kept on success, dropped on any error answer.
-        if response.status_code < 400:
+        # The request's one transaction: kept on success, dropped on any error answer or any refused rule.
+        if response.status_code < 400 and not request_was_refused():
             session.commit()
         else:
             session.rollback()

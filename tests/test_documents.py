@@ -465,6 +465,7 @@ def test_upload_and_delete_from_an_outdated_page_change_nothing(app, client, dra
     outdated = get_application(draft_id).version
     assert upload(client, draft_id, make_pdf(), filename="cv.pdf").status_code == 302  # in another tab
     [document] = documents_of(draft_id)
+    document_id = document.id
     current = get_application(draft_id).version
     before = stored_files(app)
 
@@ -474,7 +475,7 @@ def test_upload_and_delete_from_an_outdated_page_change_nothing(app, client, dra
     assert "changed in another tab or window" in page
     assert f'name="version" type="hidden" value="{current}"' in page  # the form now carries the current version
 
-    response = client.post(f"/application/{draft_id}/documents/{document.id}/delete", data={"version": str(outdated)})
+    response = client.post(f"/application/{draft_id}/documents/{document_id}/delete", data={"version": str(outdated)})
     assert response.status_code == 302
 
     assert [d.original_filename for d in documents_of(draft_id)] == ["cv.pdf"]

@@ -190,18 +190,19 @@ def test_applicant_cannot_be_their_own_referee(client, draft, applicant):
 
 
 def test_the_two_referees_must_differ(client, draft):
+    draft_id = draft.id
     data = {**referee_data(1, email="same@uni.example.org"), **referee_data(2, email="SAME@uni.example.org")}
-    response = client.post(step_url(draft.id), data={**data, "save": "Save"})
+    response = client.post(step_url(draft_id), data={**data, "save": "Save"})
     page = response.get_data(as_text=True)
     assert "different email address" in page
     assert re.search(r'id="referee2-email-error"[^>]*>[^<]*different email address', page)
     assert count(RefereeInvitation) == 0
 
     # Also against a referee saved earlier.
-    client.post(step_url(draft.id), data={**referee_data(1, email="same@uni.example.org"), "save": "Save"})
+    client.post(step_url(draft_id), data={**referee_data(1, email="same@uni.example.org"), "save": "Save"})
     assert count(RefereeInvitation) == 1
     response = client.post(
-        step_url(draft.id),
+        step_url(draft_id),
         data={**referee_data(1, email="same@uni.example.org"), **referee_data(2, email="Same@Uni.example.org")},
     )
     assert "different email address" in response.get_data(as_text=True)

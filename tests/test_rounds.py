@@ -239,9 +239,10 @@ def test_an_upcoming_round_cannot_be_closed_early(client, coordinator):
     opens = utcnow() + dt.timedelta(days=3)
     intake = IntakeRoundFactory(opens_at=opens, closes_at=opens + dt.timedelta(days=30))
     db.session.commit()
-    response = client.post(f"/coordination/rounds/{intake.id}/close", follow_redirects=True)
+    intake_id = intake.id
+    response = client.post(f"/coordination/rounds/{intake_id}/close", follow_redirects=True)
     assert "has not opened yet" in response.get_data(as_text=True)
-    assert fresh(intake.id).opens_at == opens
+    assert fresh(intake_id).opens_at == opens
 
 
 def test_list_offers_open_and_close_buttons_by_status(client, coordinator):

@@ -189,3 +189,18 @@ def test_static_assets_name_no_other_site():
             text = path.read_bytes()
             assert not re.search(rb"@import\s+url\(\s*['\"]?https?:", text), path
             assert b"sourceMappingURL" not in text, path
+
+
+def test_a_refused_rule_rolls_the_request_back_even_when_the_page_answers_200(app, client, monkeypatch):
+    from portal.core.rules import RuleViolation
+
+    def half_done_then_refused():
+        UserFactory(email="half@example.org")  # a service flushed something...
+        try:
+            raise RuleViolation("refused")  # ...then a rule refused the action, and the view shows the form again
+        except RuleViolation:
+            return "form shown again with the error", 200
+
+    monkeypatch.setitem(app.view_functions, "main.imprint", half_done_then_refused)
+    assert client.get("/imprint").status_code == 200
+    assert db.session.scalar(select(func.count(User.id)).where(User.email == "half@example.org")) == 0

@@ -15,6 +15,7 @@ from portal.accounts.models import AccountToken, TokenPurpose, User, UserRole
 from portal.accounts.passwords import password_problems
 from portal.core import audit
 from portal.core.roles import Role
+from portal.core.rules import RuleViolation
 from portal.core.timeutil import is_valid_timezone, utcnow
 from portal.core.tokens import new_token, token_matches
 from portal.core.urls import absolute_url
@@ -24,7 +25,7 @@ from portal.notifications.services import queue_email
 _DUMMY_HASH = generate_password_hash("not-a-real-password-but-as-slow-to-check")
 
 
-class AccountError(ValueError):
+class AccountError(RuleViolation):
     """A rule of the accounts domain was broken; the message is shown to the user, next to `field` if given."""
 
     def __init__(self, message: str, field: str | None = None) -> None:

@@ -23,6 +23,7 @@ from portal.applications.models import (
     LanguageLevel,
 )
 from portal.core.countries import is_country
+from portal.core.rules import RuleViolation
 from portal.supervisors.models import Country, ResearchField, SupervisorProfile
 from portal.supervisors.services import DirectoryFilter, directory_query
 
@@ -30,7 +31,7 @@ from portal.supervisors.services import DirectoryFilter, directory_query
 PRIVACY_NOTICE_VERSION = "2026-11"
 
 
-class ApplicationError(ValueError):
+class ApplicationError(RuleViolation):
     """A rule was broken; the message is for the user, shown next to `field` when given."""
 
     def __init__(self, message: str, field: str | None = None) -> None:

@@ -42,6 +42,7 @@ from portal.applications.models import (
 )
 from portal.core import audit
 from portal.core.audit import AuditEvent
+from portal.core.rules import RuleViolation
 from portal.core.templating import format_in_zone
 from portal.core.timeutil import is_valid_timezone
 from portal.core.urls import absolute_url
@@ -117,7 +118,7 @@ PREPARED = {
 }
 
 
-class BulkMailError(ValueError):
+class BulkMailError(RuleViolation):
     """The mail cannot be previewed or sent as it is; the message is shown next to `field` when given."""
 
     def __init__(self, message: str, field: str | None = None) -> None:

@@ -51,6 +51,7 @@ from portal.coordination.models import ExportJob, JobState
 from portal.core import audit, storage
 from portal.core.exports import XLSX_MIMETYPE, safe_filename, write_xlsx
 from portal.core.roles import Role
+from portal.core.rules import RuleViolation
 from portal.core.timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -158,7 +159,7 @@ def _create_app_on_startup() -> None:
 # --- Kinds of jobs -------------------------------------------------------------------------------------------------
 
 
-class JobError(ValueError):
+class JobError(RuleViolation):
     """A job cannot be started or retried; the message is for the user."""
 
 

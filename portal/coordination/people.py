@@ -19,6 +19,7 @@ from portal.accounts import services as accounts
 from portal.accounts.models import User, UserRole
 from portal.core import audit
 from portal.core.roles import Role
+from portal.core.rules import RuleViolation
 from portal.review.models import CommitteeMember
 from portal.supervisors.models import Country, ResearchField, SupervisorField, SupervisorProfile, University
 from portal.supervisors.services import create_profile, profile_of
@@ -28,7 +29,7 @@ MAX_CAPACITY = 20
 PER_PAGE = 50
 
 
-class PeopleError(ValueError):
+class PeopleError(RuleViolation):
     """A rule about accounts was broken; the message is shown to the user, next to `field` when given."""
 
     def __init__(self, message: str, field: str | None = None) -> None:

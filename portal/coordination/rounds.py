@@ -18,6 +18,7 @@ from sqlalchemy import exists, func, select
 from portal import db
 from portal.applications.models import Application, Decision, IntakeRound
 from portal.core import audit
+from portal.core.rules import RuleViolation
 
 # The zones in which coordinators enter a round's times.
 ROUND_ZONES: dict[str, object] = {
@@ -31,7 +32,7 @@ DATE_FIELDS = ("opens_at", "closes_at", "reviews_due", "decisions_on")
 REQUIRED_DATES = ("opens_at", "closes_at")
 
 
-class RoundError(ValueError):
+class RoundError(RuleViolation):
     """A rule about rounds was broken; the message is shown to the coordinator."""
 
 

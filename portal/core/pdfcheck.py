@@ -12,6 +12,8 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from pypdf import PdfReader
 
+from portal.core.rules import RuleViolation
+
 PDF_MAGIC = b"%PDF-"
 KIBIBYTE = 1024
 MEBIBYTE = 1024 * 1024
@@ -21,7 +23,7 @@ logger = logging.getLogger(__name__)
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
-class UploadRejected(ValueError):
+class UploadRejected(RuleViolation):
     """The file is refused; the message says why, in the user's language."""
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 
 from portal import db
 from portal.core import audit
+from portal.core.rules import RuleViolation
 from portal.notifications.models import OutboxEmail, OutboxState
 
 
@@ -71,7 +72,7 @@ LISTED_COLUMNS = (
 )
 
 
-class OutboxError(ValueError):
+class OutboxError(RuleViolation):
     """The email cannot be retried; the message is for the administrator."""
 
 

@@ -17,6 +17,7 @@ from portal import db
 from portal.applications.models import ApplicationState, Document, DocumentKind, RefereeInvitation
 from portal.core import audit, storage
 from portal.core.pdfcheck import UploadRejected, check_pdf
+from portal.core.rules import RuleViolation
 from portal.core.tokens import token_matches
 from portal.core.urls import absolute_url
 from portal.notifications.services import queue_email
@@ -29,7 +30,7 @@ class LinkUnusable(LookupError):
     """The link is wrong, replaced, expired, or its application is gone: the caller answers 404, revealing nothing."""
 
 
-class LetterError(ValueError):
+class LetterError(RuleViolation):
     """The letter is refused; the message is for the referee, shown next to `field`."""
 
     def __init__(self, message: str, field: str) -> None:

@@ -16,6 +16,7 @@ from portal.applications.models import Application, ApplicationState, IntakeRoun
 from portal.applications.workflow import begin_review
 from portal.core import audit
 from portal.core.roles import Role
+from portal.core.rules import RuleViolation
 from portal.core.urls import absolute_url
 from portal.notifications.services import queue_email
 from portal.review.models import CommitteeMember, Conflict, ConflictReason, ReviewAssignment
@@ -26,7 +27,7 @@ DEFAULT_REVIEWERS_PER_APPLICATION = 2
 OPEN_FOR_REVIEW = {ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW}
 
 
-class AssignmentError(ValueError):
+class AssignmentError(RuleViolation):
     """An assignment rule was broken; the message is for the user."""
 
 

@@ -21,6 +21,7 @@ from portal.applications.models import Application, ApplicationState, IntakeRoun
 from portal.applications.permissions import can_read_letters
 from portal.core import audit
 from portal.core.roles import Role
+from portal.core.rules import RuleViolation
 from portal.review.models import (
     CRITERIA,
     Conflict,
@@ -39,7 +40,7 @@ COMMENT_MAX_LENGTH = 10_000
 NOTE_MAX_LENGTH = 300
 
 
-class ReviewError(ValueError):
+class ReviewError(RuleViolation):
     """A review rule was broken; the message is for the user, `fields` maps form fields to their own message."""
 
     def __init__(self, message: str, fields: Mapping[str, str] | None = None) -> None:

@@ -16,6 +16,7 @@ from portal.accounts.models import User
 from portal.applications.models import Application, ApplicationState, IntakeRound
 from portal.core import audit
 from portal.core.roles import Role
+from portal.core.rules import RuleViolation
 from portal.review.models import StatementAnswer, SupervisorStatement
 from portal.review.permissions import JUDGED_STATES
 from portal.supervisors.models import Country, SupervisorProfile, University
@@ -24,7 +25,7 @@ from portal.supervisors.services import profile_of
 AGREEING = (StatementAnswer.WILLING, StatementAnswer.CONDITIONAL)
 
 
-class StatementError(ValueError):
+class StatementError(RuleViolation):
     """A statement rule was broken; the message is for the user, shown next to `field` when given."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
