@@ -108,3 +108,6 @@ def check_config(config: dict) -> None:
         raise ConfigurationError("SECRET_KEY must be set in production (PORTAL_ENV=production).")
     if len(config["SECRET_KEY"]) < 32:
         raise ConfigurationError("SECRET_KEY must be at least 32 characters long in production.")
+    if config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        # Each worker would count on its own: the login throttle would multiply with the number of processes.
+        raise ConfigurationError("RATELIMIT_STORAGE_URI must name a shared store (Redis) in production.")

@@ -315,3 +315,28 @@ def test_directory_costs_the_same_queries_for_few_and_many_supervisors(client, c
     db.session.commit()
     many = count_queries(lambda: client.get("/supervisors/"))
     assert 0 < few == many
+
+
+def test_searching_the_directory_keeps_what_was_typed_and_saves_nothing(client, draft):
+    german, chinese = supervisor("TUC", research_areas="Hydrogen embrittlement"), supervisor("TONGJI")
+    db.session.commit()
+    response = client.post(
+        step_url(draft.id, "supervisors"),
+        data={
+            "version": draft.version,
+            "q": "embrittlement",
+            "german_supervisor": german.id,
+            "chinese_supervisor": chinese.id,
+            "supervisor_motivation": "Typed but not saved",
+            "search": "y",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Typed but not saved</textarea>" in page
+    table = page.split("<tbody>")[1].split("</tbody>")[0]
+    assert german.user.name in table and chinese.user.name not in table  # the search narrows the table...
+    chinese_select = page.split('id="chinese_supervisor"')[1].split("</select>")[0]
+    assert f'<option selected value="{chinese.id}">' in chinese_select  # ...never the choices
+    saved = db.session.get(Application, draft.id)
+    assert saved.supervisor_motivation == "" and saved.chinese_supervisor_id is None

@@ -235,7 +235,7 @@ def test_submission_numbers_locks_audits_and_emails(ctx):
     assert invitations == 4  # two referees for each of the two applications
 
 
-def test_withdraw_before_a_decision_only(ctx):
+def test_withdraw_until_a_decision_is_released(ctx):
     application = complete_application()
     workflow.submit(application, declaration=True, expected_version=None, now=utcnow())
     workflow.withdraw(application, expected_version=None, now=utcnow())
@@ -243,13 +243,35 @@ def test_withdraw_before_a_decision_only(ctx):
     with pytest.raises(services.ApplicationError):
         workflow.withdraw(application, expected_version=None, now=utcnow())
 
-    decided = complete_application()
-    workflow.submit(decided, declaration=True, expected_version=None, now=utcnow())
-    decided.state = ApplicationState.DECIDED
+    # Decided but not released: to the applicant it is still under review, so they may withdraw (and learn nothing).
+    unreleased = complete_application()
+    workflow.submit(unreleased, declaration=True, expected_version=None, now=utcnow())
+    admit(unreleased)
+    workflow.withdraw(unreleased, expected_version=None, now=utcnow())
+    assert unreleased.state == ApplicationState.WITHDRAWN
+
+    released = complete_application()
+    workflow.submit(released, declaration=True, expected_version=None, now=utcnow())
+    admit(released)
+    released.decision.released_at = utcnow()
     db.session.flush()
-    with pytest.raises(services.ApplicationError, match="decision"):
-        workflow.withdraw(decided, expected_version=None, now=utcnow())
-    assert decided.state == ApplicationState.DECIDED
+    with pytest.raises(services.ApplicationError, match="released"):
+        workflow.withdraw(released, expected_version=None, now=utcnow())
+    assert released.state == ApplicationState.DECIDED
+
+
+def test_a_withdrawn_admission_does_not_use_up_capacity(ctx):
+    full = supervisor("LUH", capacity=1)
+    earlier = ApplicationFactory(german_supervisor=full, chinese_supervisor=supervisor("SCU"))
+    admit(earlier)
+    earlier.state = ApplicationState.WITHDRAWN
+    db.session.flush()
+    entry = next(
+        e
+        for e in services.supervisor_directory(services.DirectoryFilter(), earlier.round_id)
+        if e.profile.id == full.id
+    )
+    assert entry.admitted == 0 and entry.available
 
 
 def test_one_application_per_applicant_and_round(ctx):

@@ -25,6 +25,7 @@ def test_production_with_a_short_secret_key_refuses_to_start(monkeypatch):
 def test_production_defaults_are_strict(monkeypatch):
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     config = load_config()
     assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
     assert config["MAIL_BACKEND"] == "smtp"
@@ -38,3 +39,11 @@ def test_development_defaults(monkeypatch):
     assert config["RATELIMIT_STORAGE_URI"] == "memory://"
     assert not config["SESSION_COOKIE_SECURE"]
     assert config["PORTAL_DATA_DIR"].endswith("instance/data")
+
+
+def test_production_refuses_per_process_throttling(monkeypatch):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    with pytest.raises(ConfigurationError, match="RATELIMIT_STORAGE_URI"):
+        create_app()

@@ -519,7 +519,9 @@ def test_the_letter_can_be_replaced_until_the_deadline(app, client, submitted, s
     assert invitation.letter_text is None and invitation.letter_document.page_count == 3
     letters = db.session.scalars(select(Document).where(Document.kind == DocumentKind.REFEREE_LETTER)).all()
     assert len(letters) == 1
-    actions = db.session.scalars(select(AuditEvent.details).where(AuditEvent.action == "referee.letter_received"))
+    actions = db.session.scalars(
+        select(AuditEvent.details).where(AuditEvent.action == "referee.letter_received").order_by(AuditEvent.id)
+    )
     assert [d["replaced"] for d in actions] == [False, True, True]
     # The applicant is told once, when the first letter arrives.
     told = db.session.scalar(

@@ -499,3 +499,23 @@ def test_a_decision_recorded_while_the_form_is_open_wins(app, pair):
     with app.test_request_context("/"), pytest.raises(StatementError, match="can no longer be changed"):
         record_statement(german.user, application, answer="willing", now=utcnow())
     assert statements_of(application.id) == {}
+
+
+def test_a_supervisor_sets_their_own_availability(client):
+    profile = supervisor("TUC")
+    db.session.commit()
+    profile_id = profile.id
+    sign_in(client, profile.user)
+    page = client.get("/supervise/").get_data(as_text=True)
+    assert "Your availability in the supervisor directory" in page
+    response = client.post("/supervise/availability", data={"capacity": "0"})  # unticked: not taking candidates
+    assert response.status_code == 302
+    saved = db.session.get(SupervisorProfile, profile_id)
+    assert (saved.accepting_candidates, saved.capacity) == (False, 0)
+    assert db.session.scalars(
+        select(AuditEvent.action).where(
+            AuditEvent.target_type == "supervisor_profiles", AuditEvent.target_id == profile_id
+        )
+    ).all() == ["supervisor.availability_changed"]
+    client.post("/supervise/availability", data={"accepting": "y", "capacity": "99"})
+    assert db.session.get(SupervisorProfile, profile_id).capacity == 0  # refused: nothing changed

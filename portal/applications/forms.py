@@ -81,6 +81,7 @@ class VersionedForm(FlaskForm):
 
     @property
     def expected_version(self) -> int | None:
+        """The version the form was loaded at (every form of the portal carries it)."""
         return int(self.version.data) if str(self.version.data or "").isdigit() else None
 
 
@@ -193,6 +194,8 @@ class ProposalForm(StepForm):
 
 
 class SupervisorsForm(StepForm):
+    search = SubmitField(_l("Filter"))
+
     german_supervisor = SelectField(
         _l("German supervisor"), coerce=lambda v: int(v) if v else None, validate_choice=False
     )

@@ -53,7 +53,8 @@ def referee_at(application: Application, position: int) -> RefereeInvitation | N
 
 
 def _ensure_changeable(application: Application, now: dt.datetime) -> None:
-    if application.state in {ApplicationState.WITHDRAWN, ApplicationState.DECIDED}:
+    # An unreleased decision is not the applicant's to know: until release, a decided application counts as open.
+    if application.state == ApplicationState.WITHDRAWN or application.decision_released:
         raise RefereeError(_("This application is closed: its referees can no longer be changed."))
     if application.state == ApplicationState.DRAFT and not application.intake_round.is_open(now):
         raise RefereeError(_("The application deadline has passed: the referees can no longer be changed."))

@@ -241,7 +241,11 @@ def _admitted_counts(round_id: int | None):
     admitted = (
         select(Application.id, Application.german_supervisor_id, Application.chinese_supervisor_id)
         .join(Decision, Decision.application_id == Application.id)
-        .where(Decision.outcome == DecisionOutcome.ADMIT, Application.round_id == round_id)
+        .where(
+            Decision.outcome == DecisionOutcome.ADMIT,
+            Application.round_id == round_id,
+            Application.state != ApplicationState.WITHDRAWN,
+        )
         .subquery()
     )
     return (
@@ -325,17 +329,17 @@ class SupervisorChoices:
 
 
 def supervisor_choices(application: Application, filters: DirectoryFilter) -> SupervisorChoices:
-    """The options of step 5: available supervisors matching the filters, plus the ones already chosen."""
-    entries = supervisor_directory(filters, application.round_id)
+    """Step 5: every available supervisor (and the ones already chosen) as options on each side; the filters only
+    narrow the directory table shown beside them, so a search never drops a choice."""
+    everyone = supervisor_directory(DirectoryFilter(), application.round_id)
     chosen = {application.german_supervisor_id, application.chinese_supervisor_id} - {None}
-    if chosen - {e.profile.id for e in entries}:
-        everyone = supervisor_directory(DirectoryFilter(), application.round_id)
-        entries += [e for e in everyone if e.profile.id in chosen and e not in entries]
+    searched = filters != DirectoryFilter()
+    entries = supervisor_directory(filters, application.round_id) if searched else everyone
 
     def options(country: Country) -> list[tuple[str, str]]:
         return [
             (str(e.profile.id), f"{e.profile.display_name} ({e.profile.university.name})")
-            for e in entries
+            for e in everyone
             if e.profile.university.country == country and (e.available or e.profile.id in chosen)
         ]
 

@@ -225,18 +225,20 @@ def step_proposal(application_id: int):
 @applicant_only
 def step_supervisors(application_id: int):
     application = own_application(application_id)
-    filters = services.DirectoryFilter(
-        text=request.args.get("q", ""),
-        university=request.args.get("university", ""),
-        field=request.args.get("field", ""),
-    )
     form = SupervisorsForm(obj=application if request.method == "GET" else None)
+    # The search is part of the step's form: filtering re-shows the page with everything typed, saving nothing.
+    source = request.form if request.method == "POST" else request.args
+    filters = services.DirectoryFilter(
+        text=source.get("q", "")[:100], university=source.get("university", ""), field=source.get("field", "")
+    )
     choices = services.supervisor_choices(application, filters)
     form.german_supervisor.choices = with_blank(choices.german)
     form.chinese_supervisor.choices = with_blank(choices.chinese)
     if request.method == "GET":
         form.german_supervisor.data = application.german_supervisor_id
         form.chinese_supervisor.data = application.chinese_supervisor_id
+    if form.search.data:
+        return render_step(application, "supervisors", form, filters=filters, entries=choices.entries)
     return handle_step(
         application,
         "supervisors",

@@ -28,6 +28,8 @@ TRANSITIONS: set[tuple[ApplicationState, ApplicationState]] = {
     (S.DRAFT, S.WITHDRAWN),
     (S.SUBMITTED, S.WITHDRAWN),
     (S.UNDER_REVIEW, S.WITHDRAWN),
+    # Until a decision is released the applicant cannot know of it: to them the application is still under review.
+    (S.DECIDED, S.WITHDRAWN),
 }
 
 
@@ -117,11 +119,11 @@ def _ask_supervisors_for_statements(application: Application) -> None:
 
 
 def withdraw(application: Application, *, expected_version: int | None, now: dt.datetime) -> None:
-    """Withdraw an application that has no decision yet."""
+    """Withdraw an application unless its decision is released (an unreleased one is not the applicant's to know)."""
     if expected_version is not None and expected_version != application.version:
         raise ApplicationError(_("This application was changed in the meantime. Please look at it again."))
-    if application.state == S.DECIDED:
-        raise ApplicationError(_("A decision has been made on this application; it can no longer be withdrawn."))
+    if application.decision_released:
+        raise ApplicationError(_("The decision on this application has been released; it can no longer be withdrawn."))
     application.withdrawn_at = now
     _move(application, S.WITHDRAWN, "application.withdrawn")
     applicant = application.applicant

@@ -61,6 +61,7 @@ def admitted_count(profile: SupervisorProfile, round_id: int, *, excluding: int 
         .join(Decision, Decision.application_id == Application.id)
         .where(
             Application.round_id == round_id,
+            Application.state != ApplicationState.WITHDRAWN,
             Decision.outcome == DecisionOutcome.ADMIT,
             or_(Application.german_supervisor_id == profile.id, Application.chinese_supervisor_id == profile.id),
         )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms import BooleanField, IntegerField, RadioField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange
 
 from portal.review.models import ANSWER_LABELS
 
@@ -14,6 +14,17 @@ TEXT_LIMIT = 5000
 
 def answer_options():
     return [(answer.value, label) for answer, label in ANSWER_LABELS.items()]
+
+
+class AvailabilityForm(FlaskForm):
+    """A supervisor's own availability in the directory."""
+
+    accepting = BooleanField(_l("I am taking new doctoral candidates"))
+    capacity = IntegerField(
+        _l("How many new candidates I can take per intake round"),
+        validators=[InputRequired(), NumberRange(min=0, max=20)],
+    )
+    save_availability = SubmitField(_l("Save my availability"))
 
 
 class StatementForm(FlaskForm):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,7 +13,8 @@ from portal.core.roles import Role
 from portal.core.templating import register_nav_item
 from portal.core.timeutil import utcnow
 from portal.review import statements
-from portal.review.statement_forms import StatementForm
+from portal.review.statement_forms import AvailabilityForm, StatementForm
+from portal.supervisors.services import AvailabilityError, profile_of, set_availability
 
 bp = Blueprint("supervise", __name__, url_prefix="/supervise")
 
@@ -23,7 +24,30 @@ supervisor_only = roles_required(Role.SUPERVISOR)
 @bp.get("/")
 @supervisor_only
 def dashboard():
-    return render_template("supervise/dashboard.html", dashboard=statements.dashboard_for(current_user))
+    board = statements.dashboard_for(current_user)
+    form = None
+    if board.profile is not None:
+        form = AvailabilityForm(accepting=board.profile.accepting_candidates, capacity=board.profile.capacity)
+    return render_template("supervise/dashboard.html", dashboard=board, availability_form=form)
+
+
+@bp.post("/availability")
+@supervisor_only
+def availability():
+    profile = profile_of(current_user)
+    if profile is None:
+        abort(404)
+    form = AvailabilityForm()
+    if form.validate_on_submit():
+        try:
+            set_availability(profile, accepting=form.accepting.data, capacity=form.capacity.data)
+        except AvailabilityError as error:
+            flash(str(error), "danger")
+        else:
+            flash(_("Your availability has been saved."), "success")
+    else:
+        flash(_("Please give a number of candidates between 0 and %(max)d.", max=20), "danger")
+    return redirect(url_for("supervise.dashboard"))
 
 
 @bp.route("/<int:application_id>", methods=["GET", "POST"])

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 
 from portal import db
 from portal.accounts.models import User
+from portal.core import audit
+from portal.core.rules import RuleViolation
 from portal.supervisors.models import Country, ResearchField, SupervisorField, SupervisorProfile, University
 from portal.supervisors.universities import UNIVERSITIES
 
@@ -113,3 +116,25 @@ def directory_query(filters: DirectoryFilter) -> Select:
 def list_supervisors(filters: DirectoryFilter) -> list[SupervisorProfile]:
     """The directory's entries for the filters."""
     return list(db.session.scalars(directory_query(filters)))
+
+
+MAX_CAPACITY = 20
+
+
+class AvailabilityError(RuleViolation):
+    """The availability a supervisor asked for is not possible; the message is for them."""
+
+
+def set_availability(profile: SupervisorProfile, *, accepting: bool, capacity: int) -> None:
+    """A supervisor says whether they take new candidates and how many per round."""
+    if not 0 <= capacity <= MAX_CAPACITY:
+        raise AvailabilityError(_("Please give a number of candidates between 0 and %(max)d.", max=MAX_CAPACITY))
+    before = {"accepting": profile.accepting_candidates, "capacity": profile.capacity}
+    profile.accepting_candidates = accepting
+    profile.capacity = capacity
+    db.session.flush()
+    audit.record(
+        "supervisor.availability_changed",
+        profile,
+        details={"before": before, "after": {"accepting": accepting, "capacity": capacity}},
+    )
