@@ -116,12 +116,18 @@ def send_mail_command(watch: float | None, limit: int) -> None:
 
 @portal_cli.command("remind")
 def remind_command() -> None:
-    """Remind referees whose link expires within a week and reviewers whose reviews are due within a week."""
+    """Daily: remind referees whose link expires within a week and reviewers whose reviews are due within a week;
+    applications of rounds whose deadline has passed go under review."""
+    from portal.applications.workflow import begin_review_of_closed_rounds
     from portal.core.timeutil import utcnow
     from portal.review.reminders import send_due_reminders
 
-    report = send_due_reminders(now=utcnow())
+    now = utcnow()
+    moved = begin_review_of_closed_rounds(now)
+    report = send_due_reminders(now=now)
     db.session.commit()
+    if moved:
+        click.echo(f"Applications of closed rounds now under review: {moved}.")
     click.echo(
         f"Reminders written to the outbox: {report.total} "
         f"({report.referees} to referees, {report.reviewers} to reviewers)."

@@ -331,3 +331,13 @@ def test_words_are_counted_like_the_browser_counts_them(text, words):
     from portal.applications.steps import count_words
 
     assert count_words(text) == words
+
+
+def test_closing_a_round_puts_its_submitted_applications_under_review(ctx):
+    application = complete_application()
+    workflow.submit(application, declaration=True, expected_version=None, now=utcnow())
+    draft = ApplicationFactory(intake_round=application.intake_round)
+    assert workflow.begin_review_of_closed_rounds(utcnow()) == 0  # still open
+    assert workflow.begin_review_of_closed_rounds(application.intake_round.closes_at) == 1
+    assert application.state == ApplicationState.UNDER_REVIEW and draft.state == ApplicationState.DRAFT
+    assert workflow.begin_review_of_closed_rounds(application.intake_round.closes_at) == 0

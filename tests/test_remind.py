@@ -162,3 +162,17 @@ def test_nothing_is_sent_when_nothing_is_due(app):
         db.session.commit()
     assert "Reminders written to the outbox: 0 " in run_remind(app)
     assert outbox("reminder_referee") == [] and outbox("reminder_review") == []
+
+
+def test_no_reminder_names_an_application_the_reviewer_is_now_in_conflict_with(app):
+    soon = closed_round(reviews_due=utcnow() + 5 * DAY)
+    reviewer = UserFactory(roles=[Role.COMMITTEE])
+    still_fine = judged(soon, state=S.UNDER_REVIEW)
+    conflicted = judged(soon, state=S.UNDER_REVIEW)
+    add_review(still_fine, reviewer=reviewer)
+    add_review(conflicted, reviewer=reviewer)
+    invited(conflicted, 1, expires_in=30 * DAY).email = reviewer.email  # became a referee after the assignment
+    db.session.commit()
+    run_remind(app)
+    [email] = outbox("reminder_review")
+    assert still_fine.reference in email.body and conflicted.reference not in email.body

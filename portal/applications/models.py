@@ -219,6 +219,13 @@ class Application(db.Base):
         return self.state == ApplicationState.DRAFT
 
     @property
+    def public_state(self) -> ApplicationState:
+        """The state as the applicant and the supervisors may know it: a decision counts once it is released."""
+        if self.state == ApplicationState.DECIDED and not self.decision_released:
+            return ApplicationState.UNDER_REVIEW
+        return self.state
+
+    @property
     def decision_released(self) -> bool:
         return self.decision is not None and self.decision.released_at is not None
 

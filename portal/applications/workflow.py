@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import db
@@ -134,6 +134,20 @@ def withdraw(application: Application, *, expected_version: int | None, now: dt.
         context={"application": application, "user": applicant},
         user_id=applicant.id,
     )
+
+
+def begin_review_of_closed_rounds(now: dt.datetime) -> int:
+    """Move the submitted applications of every round whose deadline has passed to "under review"; returns how many."""
+    query = (
+        select(Application)
+        .join(IntakeRound, IntakeRound.id == Application.round_id)
+        .where(Application.state == S.SUBMITTED, IntakeRound.closes_at <= now)
+    )
+    moved = 0
+    for application in db.session.scalars(query):
+        begin_review(application)
+        moved += 1
+    return moved
 
 
 def begin_review(application: Application) -> None:

@@ -322,7 +322,7 @@ def _referees_section(pdf: PortalPDF, application: Application, *, letters: bool
         rows.append(
             (
                 f"{referee.name}\n{referee.institution}",
-                f"{referee.relation_label}\n{referee.email}\n{_('Letter')}: {letter}",
+                f"{referee.relation_label}\n{referee.email}\n" + _("Letter: %(status)s", status=letter),
             )
         )
     pdf.rows(rows)

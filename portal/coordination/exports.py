@@ -24,7 +24,9 @@ from portal.core import audit
 from portal.core.countries import country_name
 from portal.core.exports import Cell, csv_chunks, safe_filename, xlsx_tempfile
 from portal.core.timeutil import utcnow
-from portal.supervisors.models import Country, University
+from portal.review.models import CRITERIA
+from portal.review.ranking import RankingFilter, RankingRow, ranking
+from portal.supervisors.models import Country, SupervisorProfile, University
 
 APPLICATIONS_EXPORTED = "coordination.applications_exported"
 OFFICE_LIST_EXPORTED = "coordination.office_list_exported"
@@ -255,3 +257,75 @@ def pairing_xlsx(intake: IntakeRound, filters: PairingFilter) -> XlsxExport:
         _("Supervisor pairing"),
         _filename("supervisor-pairing", intake, ExportFormat.XLSX),
     )
+
+
+# --- The ranking with all scores ----------------------------------------------------------------------------------
+
+# Reviewers beyond this many are left out of the columns (the programme assigns two, the proposal at most five).
+MAX_REVIEWERS_IN_EXPORT = 5
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _ranking_columns(reviewers: int) -> list[Column[RankingRow]]:
+    columns: list[Column[RankingRow]] = [
+        Column(_l("Reference"), lambda r: r.application.reference or "", 16),
+        Column(_l("Name"), lambda r: r.application.display_name, 28),
+        Column(_l("German supervisor"), lambda r: _profile(r.application.german_supervisor), 28),
+        Column(_l("Chinese supervisor"), lambda r: _profile(r.application.chinese_supervisor), 28),
+        Column(_l("Research field"), lambda r: _label(r.application.research_field), 22),
+        Column(_l("Submitted reviews"), lambda r: r.submitted, 10),
+        Column(_l("Assigned reviewers"), lambda r: r.assigned, 10),
+        Column(_l("Mean score"), lambda r: _fmt(r.mean), 10),
+        Column(_l("Spread"), lambda r: _fmt(r.spread), 10),
+        Column(_l("Large disagreement"), lambda r: str(_l("yes")) if r.large_disagreement else "", 10),
+        Column(_l("German supervisor's statement"), lambda r: _answer(r.german_statement), 22),
+        Column(_l("Chinese supervisor's statement"), lambda r: _answer(r.chinese_statement), 22),
+        Column(_l("Decision"), lambda r: _label(r.decision.outcome) if r.decision else "", 16),
+        Column(_l("State"), lambda r: _label(r.application.state), 14),
+    ]
+    for n in range(reviewers):
+        columns.append(Column(_l("Reviewer %(n)d", n=n + 1), lambda r, n=n: _review(r, n, "name"), 24))
+        for criterion, title in CRITERIA.items():
+            columns.append(Column(title, lambda r, n=n, c=criterion: _review(r, n, c), 10))
+        columns.append(Column(_l("Recommendation"), lambda r, n=n: _review(r, n, "recommendation"), 16))
+    return columns
+
+
+def _profile(profile: SupervisorProfile | None) -> str:
+    return f"{profile.display_name}, {profile.university.name}" if profile else ""
+
+
+def _review(row: RankingRow, index: int, what: str) -> Cell:
+    if index >= len(row.reviews):
+        return ""
+    review = row.reviews[index]
+    if what == "name":
+        return review.reviewer_name
+    if what == "recommendation":
+        return _label(review.recommendation) if review.recommendation else ""
+    return review.scores[list(CRITERIA).index(what)]
+
+
+def _ranking_rows(intake: IntakeRound, filters: RankingFilter) -> tuple[list[RankingRow], list[Column[RankingRow]]]:
+    # The ranking of a round is built and sorted as a whole (means need every review); a round holds at most a few
+    # thousand applications, so this list is small next to the streamed lists above.
+    rows = ranking(intake.id, filters)
+    widest = min(max((len(r.reviews) for r in rows), default=0), MAX_REVIEWERS_IN_EXPORT)
+    return rows, _ranking_columns(widest)
+
+
+def ranking_csv(intake: IntakeRound, filters: RankingFilter) -> CsvExport:
+    """The round's ranking with every reviewer's scores, as CSV."""
+    rows, columns = _ranking_rows(intake, filters)
+    filename = _filename("ranking", intake, ExportFormat.CSV)
+    return _csv("coordination.ranking_exported", intake, filters, columns, iter(rows), len(rows), filename)
+
+
+def ranking_xlsx(intake: IntakeRound, filters: RankingFilter) -> XlsxExport:
+    """The round's ranking with every reviewer's scores, as an Excel workbook."""
+    rows, columns = _ranking_rows(intake, filters)
+    filename = _filename("ranking", intake, ExportFormat.XLSX)
+    return _xlsx("coordination.ranking_exported", intake, filters, columns, iter(rows), str(_l("Ranking")), filename)

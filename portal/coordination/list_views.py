@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import abort, render_template, request
 
+from portal import db
 from portal.applications.models import IntakeRound
 from portal.coordination import exports, listing, offices, pairings
 from portal.coordination.list_forms import ApplicationFilterForm, OfficeFilterForm, PairingFilterForm
@@ -18,6 +19,7 @@ from portal.coordination.views import bp
 from portal.core.exports import csv_response, xlsx_response
 from portal.core.permissions import roles_required
 from portal.core.roles import Role
+from portal.review.ranking import RankingFilter
 from portal.supervisors.models import University
 from portal.supervisors.services import list_universities
 
@@ -180,3 +182,25 @@ def office_xlsx(code: str):
     intake = _export_round()
     filters = OfficeFilter.from_args(request.args, intake.id, university.code)
     return _xlsx(exports.office_xlsx(intake, university, filters))
+
+
+# --- The ranking with all scores ----------------------------------------------------------------------------------
+
+
+def _ranking_filter() -> RankingFilter:
+    args = request.args
+    return RankingFilter.from_values(args.get("university"), args.get("field"), args.get("sort"))
+
+
+@bp.get("/ranking/<int:round_id>/export.csv")
+@coordinator_only
+def ranking_csv(round_id: int):
+    intake = db.session.get(IntakeRound, round_id) or abort(404)
+    return _csv(exports.ranking_csv(intake, _ranking_filter()))
+
+
+@bp.get("/ranking/<int:round_id>/export.xlsx")
+@coordinator_only
+def ranking_xlsx(round_id: int):
+    intake = db.session.get(IntakeRound, round_id) or abort(404)
+    return _xlsx(exports.ranking_xlsx(intake, _ranking_filter()))

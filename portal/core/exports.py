@@ -183,7 +183,7 @@ def _private(response: Response) -> Response:
 
 def csv_response(chunks: Iterator[bytes], filename: str) -> Response:
     """A streamed CSV download: the chunks are produced while the response is sent, inside the request's context."""
-    response = Response(stream_with_context(chunks), mimetype=CSV_MIMETYPE)
+    response = Response(stream_with_context(chunks), content_type=CSV_MIMETYPE)
     response.headers.set("Content-Disposition", "attachment", filename=filename)
     return _private(response)
 

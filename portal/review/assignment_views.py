@@ -54,7 +54,8 @@ def assignments(round_id: int):
 def add_assignment(round_id: int):
     intake = _round_or_404(round_id)
     form = AddReviewerForm()
-    application = db.session.get(Application, int(form.application_id.data or 0))
+    raw_id = form.application_id.data or ""
+    application = db.session.get(Application, int(raw_id)) if raw_id.isdigit() else None
     reviewer = db.session.get(User, form.reviewer_id.data or 0) if form.validate_on_submit() else None
     if application is None or application.round_id != intake.id or reviewer is None:
         abort(404)

@@ -277,6 +277,15 @@ ACTION_LABELS = {
     "decision.recorded": _l("Decision recorded"),
     "decision.changed": _l("Decision changed"),
     "decision.released": _l("Decision released"),
+    "statement.recorded": _l("Supervisor's statement recorded"),
+    "review.saved": _l("Review draft saved"),
+    "review.submitted": _l("Review submitted"),
+    "review.revised": _l("Review revised"),
+    "document.uploaded": _l("Document uploaded"),
+    "document.deleted": _l("Document deleted"),
+    "coordination.dossier_downloaded": _l("PDF dossier downloaded"),
+    "coordination.dossier_exported": _l("PDF dossier exported in a ZIP"),
+    "outbox.retried": _l("Email sent again"),
 }
 
 

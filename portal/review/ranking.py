@@ -63,6 +63,10 @@ class RankingFilter:
     field: str = ""  # a ResearchField value
     sort: RankingSort = RankingSort.MEAN
 
+    def audit_details(self) -> dict[str, str]:
+        """The filter as recorded in the audit log."""
+        return {"university": self.university, "field": self.field, "sort": self.sort.value}
+
     @classmethod
     def from_values(cls, university: str | None, field: str | None, sort: str | None) -> RankingFilter:
         fields = {f.value for f in ResearchField}

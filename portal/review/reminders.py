@@ -20,6 +20,7 @@ from portal.core import audit
 from portal.core.urls import absolute_url
 from portal.notifications.services import queue_email
 from portal.review.models import Review, ReviewAssignment
+from portal.review.permissions import is_conflicted
 
 # A deadline this close (or closer) makes a reminder due.
 REMINDER_WINDOW = dt.timedelta(days=7)
@@ -101,7 +102,9 @@ def due_assignments(now: dt.datetime) -> list[ReviewAssignment]:
         .order_by(ReviewAssignment.reviewer_id, Application.reference)
         .with_for_update(of=ReviewAssignment, skip_locked=True)
     )
-    return list(db.session.scalars(query))
+    # A conflict that arose after the assignment (the member became a referee, say) hides the application from them:
+    # a reminder must not name it either. A daily command, so one check per due assignment is affordable.
+    return [a for a in db.session.scalars(query) if not is_conflicted(a.reviewer, a.application)]
 
 
 def remind_reviewer(reviewer: User, assignments: list[ReviewAssignment], *, now: dt.datetime) -> None:

@@ -59,7 +59,7 @@ def is_locked(application: Application) -> bool:
 
 
 def locked_message() -> str:
-    return _("A decision has been recorded on this application: your statement can no longer be changed.")
+    return _("The selection committee has concluded on this application: your statement can no longer be changed.")
 
 
 def partner_of(profile: SupervisorProfile, application: Application) -> SupervisorProfile | None:

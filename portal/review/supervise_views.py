@@ -101,6 +101,7 @@ def application(application_id: int):
         page=page,
         form=form,
         letters_visible=can_read_letters(current_user, application),
+        locked_message=statements.locked_message(),
     )
 
 
