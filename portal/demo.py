@@ -15,6 +15,7 @@ from portal.accounts.models import User
 from portal.applications.models import IntakeRound
 from portal.core.roles import Role
 from portal.core.timeutil import BERLIN, utcnow
+from portal.notifications.models import OutboxEmail, OutboxState
 from portal.review.models import CommitteeMember
 from portal.supervisors import services as supervisors
 from portal.supervisors.models import ResearchField as F
@@ -313,6 +314,27 @@ def _ensure_open_round() -> IntakeRound:
     return intake
 
 
+DEMO_FAILED_RECIPIENT = "lost.applicant@invalid.example"
+
+
+def _ensure_failed_email() -> None:
+    """One email the mail server refused, so that the administrators' outbox page shows what a failure looks like."""
+    exists = db.session.scalar(select(OutboxEmail.id).where(OutboxEmail.recipient == DEMO_FAILED_RECIPIENT))
+    if exists is None:
+        db.session.add(
+            OutboxEmail(
+                recipient=DEMO_FAILED_RECIPIENT,
+                language="en",
+                template="confirm_email",
+                subject="Please confirm your email address",
+                body="(demo)",
+                state=OutboxState.FAILED,
+                attempts=1,
+                last_error="550 5.1.1 <lost.applicant@invalid.example>: Recipient address rejected: user unknown",
+            )
+        )
+
+
 def seed_demo() -> dict[str, object]:
     """Load the demo data; running it again changes nothing that is already there."""
     supervisors.sync_universities()
@@ -354,6 +376,7 @@ def seed_demo() -> dict[str, object]:
     from portal.demo_applications import seed_applications
 
     closed, states = seed_applications(intake, password_hash=demo_password_hash())
+    _ensure_failed_email()
     return {
         "accounts": [row[0] for row in DEMO_ACCOUNTS],
         "password": DEMO_PASSWORD,

@@ -185,8 +185,9 @@ def request_password_reset(email: str) -> None:
     audit.record("account.password_reset_requested", user, actor_id=user.id)
 
 
-def reset_password(record: AccountToken, new_password: str) -> User:
-    """Set a new password from a reset link, use up every open reset link and end all sessions."""
+def _set_password_from_link(record: AccountToken, new_password: str, *, reason: str) -> User:
+    """Set a password through an emailed link: every open link of that kind is used up, the address counts as
+    confirmed (whoever received the link owns the mailbox), and every session ends."""
     user = record.user
     check_new_password(new_password, user.email, user.name)
     user.set_password(new_password)
@@ -195,16 +196,21 @@ def reset_password(record: AccountToken, new_password: str) -> User:
         update(AccountToken)
         .where(
             AccountToken.user_id == user.id,
-            AccountToken.purpose == TokenPurpose.RESET_PASSWORD,
+            AccountToken.purpose == record.purpose,
             AccountToken.used_at.is_(None),
         )
         .values(used_at=now)
     )
     record.used_at = now
-    # Whoever received the link owns the mailbox: the address is confirmed too.
     if user.email_confirmed_at is None:
         user.email_confirmed_at = now
-    end_sessions(user, "password_reset")
+    end_sessions(user, reason)
+    return user
+
+
+def reset_password(record: AccountToken, new_password: str) -> User:
+    """Set a new password from a reset link, use up every open reset link and end all sessions."""
+    user = _set_password_from_link(record, new_password, reason="password_reset")
     audit.record("account.password_reset", user, actor_id=user.id)
     return user
 
@@ -287,23 +293,6 @@ def find_usable_invitation(token_id: int, token: str) -> AccountToken | None:
 
 def accept_invitation(record: AccountToken, new_password: str) -> User:
     """Set the invited user's first password, confirm their address and use up every open invitation link."""
-    user = record.user
-    check_new_password(new_password, user.email, user.name)
-    user.set_password(new_password)
-    now = utcnow()
-    db.session.execute(
-        update(AccountToken)
-        .where(
-            AccountToken.user_id == user.id,
-            AccountToken.purpose == TokenPurpose.INVITATION,
-            AccountToken.used_at.is_(None),
-        )
-        .values(used_at=now)
-    )
-    record.used_at = now
-    # The link reached the invited mailbox: the address is confirmed.
-    if user.email_confirmed_at is None:
-        user.email_confirmed_at = now
-    end_sessions(user, "invitation_accepted")
+    user = _set_password_from_link(record, new_password, reason="invitation_accepted")
     audit.record("account.invitation_accepted", user, actor_id=user.id)
     return user
