@@ -87,6 +87,18 @@ def handle_step(application: Application, key: str, form: StepForm, save: Callab
     return render_step(application, key, form, **context)
 
 
+def simple_step(application_id: int, key: str, form_class: type[StepForm]):
+    """A step whose fields map one to one onto the application's columns."""
+    application = own_application(application_id)
+    form = form_class(obj=application if request.method == "GET" else None)
+    return handle_step(
+        application,
+        key,
+        form,
+        lambda: services.save_step(application, key, form.data, expected_version=form.expected_version, now=utcnow()),
+    )
+
+
 @bp.get("/")
 @applicant_only
 def index():
@@ -194,31 +206,13 @@ def remove_education(application_id: int, education_id: int):
 @bp.route("/<int:application_id>/languages", methods=["GET", "POST"])
 @applicant_only
 def step_languages(application_id: int):
-    application = own_application(application_id)
-    form = LanguagesForm(obj=application if request.method == "GET" else None)
-    return handle_step(
-        application,
-        "languages",
-        form,
-        lambda: services.save_step(
-            application, "languages", form.data, expected_version=form.expected_version, now=utcnow()
-        ),
-    )
+    return simple_step(application_id, "languages", LanguagesForm)
 
 
 @bp.route("/<int:application_id>/proposal", methods=["GET", "POST"])
 @applicant_only
 def step_proposal(application_id: int):
-    application = own_application(application_id)
-    form = ProposalForm(obj=application if request.method == "GET" else None)
-    return handle_step(
-        application,
-        "proposal",
-        form,
-        lambda: services.save_step(
-            application, "proposal", form.data, expected_version=form.expected_version, now=utcnow()
-        ),
-    )
+    return simple_step(application_id, "proposal", ProposalForm)
 
 
 @bp.route("/<int:application_id>/supervisors", methods=["GET", "POST"])
