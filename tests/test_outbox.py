@@ -125,3 +125,14 @@ def test_send_mail_command_uses_the_configured_server(app, smtp_server, monkeypa
     assert result.exit_code == 0, result.output
     assert "sent 1" in result.output
     assert len(smtp_server.messages) == 1
+
+
+def test_development_delivers_to_the_console(app, capsys):
+    from portal.notifications.delivery import ConsoleTransport
+
+    queue(app, language="en")
+    with app.app_context():
+        report = deliver_due(ConsoleTransport(), sender="noreply@example.org", max_attempts=2)
+    assert report.sent == 1
+    printed = capsys.readouterr().out
+    assert "email to li@example.org" in printed and "http://portal.test/x" in printed
