@@ -54,9 +54,15 @@ class Base(DeclarativeBase):
 session = scoped_session(sessionmaker(expire_on_commit=False))
 
 
+def _unicode_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINT; SQLAlchemy's documented recipe hands it to SQLAlchemy.
     dbapi_connection.isolation_level = None
+    # SQLite's own lower() folds ASCII only; searches by name (Müller, ÇELİK) need Unicode folding, as on PostgreSQL.
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")

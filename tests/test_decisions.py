@@ -408,3 +408,19 @@ def test_other_roles_may_not_decide_release_or_read_the_history(client, login_as
     assert decision_of(pending) is None and state_of(pending) == S.UNDER_REVIEW
     assert decision_of(admitted).outcome == DecisionOutcome.ADMIT
     assert released_ids() == set() and decision_emails() == []
+
+
+def test_history_names_the_people_in_the_details(client, login_as, candidate):
+    reviewer = UserFactory(roles=[Role.COMMITTEE], name="Rita Reviewer")
+    db.session.add(
+        AuditEvent(
+            action="review.assigned",
+            target_type="applications",
+            target_id=candidate,
+            details={"reviewer_id": reviewer.id},
+        )
+    )
+    db.session.commit()
+    login_as(Role.COORDINATOR)
+    page = client.get(f"/review/application/{candidate}/history").get_data(as_text=True)
+    assert "reviewer: Rita Reviewer" in page and "reviewer_id" not in page

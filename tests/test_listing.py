@@ -483,3 +483,15 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, scenario):
     for url in PAGES:
         response = client.get(url)
         assert response.status_code == 302 and "/account/login" in response.headers["Location"], url
+
+
+def test_search_folds_non_ascii_letters_on_every_database(client, login_as):
+    from tests.factories import IntakeRoundFactory, submitted_application
+
+    intake = IntakeRoundFactory()
+    application = submitted_application(intake_round=intake)
+    application.family_name = "MÜLLER"
+    db.session.commit()
+    login_as(Role.COORDINATOR)
+    page = client.get(f"/coordination/applications/?round={intake.id}&q=müller").get_data(as_text=True)
+    assert application.reference in page

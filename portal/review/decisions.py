@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -289,10 +289,26 @@ ACTION_LABELS = {
 }
 
 
+# Details that name a user by id; the history shows the name instead.
+USER_DETAIL_KEYS = ("reviewer_id", "user_id")
+
+
 @dataclass(frozen=True)
 class HistoryEntry:
     event: AuditEvent
     actor_name: str | None
+    user_names: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def details(self) -> list[tuple[str, object]]:
+        """The event's details for reading: user ids replaced by names."""
+        shown = []
+        for key, value in (self.event.details or {}).items():
+            if key in USER_DETAIL_KEYS and isinstance(value, int):
+                shown.append((key.removesuffix("_id"), self.user_names.get(value, value)))
+            else:
+                shown.append((key, value))
+        return shown
 
     @property
     def label(self) -> str:
@@ -308,4 +324,12 @@ def application_history(application: Application) -> list[HistoryEntry]:
         .where(AuditEvent.target_type == Application.__tablename__, AuditEvent.target_id == application.id)
         .order_by(AuditEvent.created_at, AuditEvent.id)
     )
-    return [HistoryEntry(event, name) for event, name in db.session.execute(query)]
+    rows = list(db.session.execute(query))
+    ids = {
+        value
+        for event, _name in rows
+        for key, value in (event.details or {}).items()
+        if key in USER_DETAIL_KEYS and isinstance(value, int)
+    }
+    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+    return [HistoryEntry(event, name, names) for event, name in rows]
