@@ -631,3 +631,16 @@ def test_the_applicant_sees_only_that_letters_were_received(app, client, submitt
     assert all("phlogiston-7731" not in body for body in notices)
     stored = db.session.scalars(select(OutboxEmail.body).where(OutboxEmail.recipient == applicant_email)).all()
     assert stored and all("phlogiston-7731" not in body for body in stored)
+
+
+def test_each_referee_is_written_to_in_the_language_chosen_for_them(app, client, draft):
+    draft_id = draft.id
+    page = client.get(step_url(draft_id)).get_data(as_text=True)
+    assert "Language of the emails to this referee" in page
+    data = {**referee_data(1, language="de"), **referee_data(2, language="zh"), "save": "Save"}
+    assert client.post(step_url(draft_id), data=data).status_code == 302
+    languages = {r.position: r.language for r in db.session.get(Application, draft_id).referees}
+    assert languages == {1: "de", 2: "zh"}
+    client.post(f"{step_url(draft_id)}/2/invite")
+    invitation = db.session.scalars(select(OutboxEmail).where(OutboxEmail.template == "referee_invitation")).one()
+    assert invitation.language == "zh" and invitation.recipient == "referee2@uni.example.org"

@@ -42,6 +42,7 @@ def invited(application, position: int, *, expires_in: dt.timedelta, **attribute
     referee.token_expires_at = utcnow() + expires_in
     referee.invited_at = utcnow() - 20 * DAY
     referee.invitations_sent = 1
+    referee.language = application.applicant.language  # as step 7 proposes by default
     for name, value in attributes.items():
         setattr(referee, name, value)
     db.session.flush()

@@ -25,6 +25,7 @@ from portal.notifications.services import queue_email
 
 POSITIONS = (1, 2)
 REFEREE_FIELDS = ("name", "email", "institution", "relation")
+EMAIL_LANGUAGES = ("de", "en", "zh")
 MAX_LENGTHS = {"name": 200, "email": 254, "institution": 200}
 # Invitations one person may be sent for one application (the first one and the resends): the portal must not
 # become a way to flood someone's mailbox.
@@ -93,6 +94,8 @@ def _clean(position: int, data: Mapping[str, Any]) -> dict[str, str] | None:
     for name, limit in MAX_LENGTHS.items():
         if len(values[name]) > limit:
             raise RefereeError(_("Please use at most %(limit)d characters.", limit=limit), name, position)
+    language = str(data.get("language") or "")
+    values["language"] = language if language in EMAIL_LANGUAGES else ""
     if values["relation"] not in RELATION_LABELS:
         raise RefereeError(_("Please choose an entry from the list."), "relation", position)
     try:
@@ -167,11 +170,13 @@ def save_referees(
         if referee is None:
             referee = RefereeInvitation(position=position, email="")
             application.referees.append(referee)
-        if all(getattr(referee, name) == values[name] for name in REFEREE_FIELDS):
+        language = values["language"] or referee.language or application.applicant.language
+        if all(getattr(referee, name) == values[name] for name in REFEREE_FIELDS) and referee.language == language:
             continue
         new_person = referee.email != values["email"]
         for name in REFEREE_FIELDS:
             setattr(referee, name, values[name])
+        referee.language = language
         if new_person:
             # The old link was sent to someone else: it must stop working.
             referee.token_hash = None
@@ -217,7 +222,7 @@ def send_invitation(referee: RefereeInvitation, *, now: dt.datetime) -> None:
     db.session.flush()
     queue_email(
         recipient=referee.email,
-        language=application.applicant.language,
+        language=referee.language,
         template="referee_invitation",
         context={
             "referee": referee,

@@ -348,6 +348,7 @@ class RefereeInvitation(db.Base):
         UniqueConstraint("application_id", "position"),
         CheckConstraint("position IN (1, 2)", name="position"),
         CheckConstraint("token_hash IS NULL OR token_expires_at IS NOT NULL", name="token_expires"),
+        CheckConstraint("language IN ('de', 'en', 'zh')", name="language"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -357,6 +358,8 @@ class RefereeInvitation(db.Base):
     email: Mapped[str] = mapped_column(String(254), index=True)
     institution: Mapped[str] = mapped_column(String(200))
     relation: Mapped[str] = mapped_column(String(20))
+    # The language of the emails to the referee (referees have no account to keep a preference in).
+    language: Mapped[str] = mapped_column(String(2), default="en")
     created_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime, default=utcnow)
     token_hash: Mapped[str | None] = mapped_column(String(64))
     token_expires_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime)

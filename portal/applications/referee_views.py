@@ -13,6 +13,7 @@ from portal.applications.forms import StepForm, with_blank
 from portal.applications.models import RELATION_LABELS, Application
 from portal.applications.steps import step_by_key, step_statuses
 from portal.applications.views import applicant_only, bp, own_application
+from portal.core.i18n import LANGUAGE_NAMES
 from portal.core.timeutil import utcnow
 from portal.extensions import limiter
 
@@ -43,6 +44,11 @@ class RefereeEntryForm(Form):
     )
     institution = StringField(_l("Institution"), validators=[_too_long(invitations.MAX_LENGTHS["institution"])])
     relation = SelectField(_l("How does this referee know you?"), choices=relation_options, validate_choice=False)
+    language = SelectField(
+        _l("Language of the emails to this referee"),
+        choices=lambda: list(LANGUAGE_NAMES.items()),
+        validate_choice=False,
+    )
 
 
 class RefereesForm(StepForm):
@@ -55,7 +61,7 @@ class RefereesForm(StepForm):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         for position in invitations.POSITIONS:
-            fields = list(self.entry(position).form)
+            fields = [f for f in self.entry(position).form if f.short_name in invitations.REFEREE_FIELDS]
             if any((f.data or "").strip() for f in fields):
                 for f in fields:
                     if not (f.data or "").strip() and not f.errors:
@@ -90,6 +96,9 @@ def step_referees(application_id: int):
             referee2=invitations.referee_at(application, 2),
             version=application.version,
         )
+        for position in invitations.POSITIONS:
+            if invitations.referee_at(application, position) is None:  # a new referee: the applicant's language
+                form.entry(position).language.data = application.applicant.language
         return _render(application, form)
     form = RefereesForm()
     if form.validate_on_submit():

@@ -66,11 +66,11 @@ def due_referees(now: dt.datetime) -> list[RefereeInvitation]:
 
 
 def remind_referee(referee: RefereeInvitation, *, now: dt.datetime) -> None:
-    """Remind a referee, in the applicant's language (as the invitation was); no new link: only its hash is stored."""
+    """Remind a referee in the language chosen for them; no new link (only its hash is stored)."""
     application = referee.application
     queue_email(
         recipient=referee.email,
-        language=application.applicant.language,
+        language=referee.language,
         template="reminder_referee",
         context={
             "referee": referee,
