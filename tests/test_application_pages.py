@@ -128,6 +128,18 @@ def test_two_tabs_do_not_silently_overwrite_each_other(client, draft):
     assert db.session.get(Application, draft.id).proposal_title == "Tab two"
 
 
+def test_a_save_without_the_version_field_counts_as_outdated(client, draft):
+    # Every page sends the hidden version; a crafted request without it must not skip the two-tabs check.
+    before = db.session.get(Application, draft.id).version
+    response = client.post(step_url(draft.id, "proposal"), data={"proposal_title": "Unversioned", "save": "y"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "changed in another tab or window" in page
+    assert 'value="Unversioned"' in page  # the typed text is still in the form
+    saved = db.session.get(Application, draft.id)
+    assert saved.proposal_title == "" and saved.version == before
+
+
 def test_replaying_a_form_after_the_deadline_changes_nothing(client, draft):
     version = draft.version
     intake = db.session.get(Application, draft.id).intake_round

@@ -49,6 +49,11 @@ def step_url(application_id: int) -> str:
     return f"/application/{application_id}/referees"
 
 
+def current_version(application_id: int) -> int:
+    """The application's version as a page loaded now would carry it in its hidden `version` field."""
+    return db.session.scalar(select(Application.version).where(Application.id == application_id))
+
+
 @pytest.fixture
 def applicant(login_as) -> User:
     """A signed-in applicant (confirmed email)."""
@@ -76,7 +81,10 @@ def completed(app, applicant: User) -> int:
 def submitted(app, client, applicant) -> int:
     """The id of the signed-in applicant's complete application, submitted (invitations are in the outbox)."""
     application_id = completed(app, applicant)
-    response = client.post(f"/application/{application_id}/submit", data={"declaration": "y"})
+    response = client.post(
+        f"/application/{application_id}/submit",
+        data={"version": current_version(application_id), "declaration": "y"},
+    )
     assert response.status_code == 302
     assert db.session.get(Application, application_id).state == ApplicationState.SUBMITTED
     return application_id
@@ -141,7 +149,10 @@ def test_referees_are_saved_in_the_draft_with_normalised_emails(client, draft):
 
 
 def test_save_and_continue_leads_to_the_submit_page(client, draft):
-    response = client.post(step_url(draft.id), data={**referee_data(1), "save_continue": "Save and continue"})
+    response = client.post(
+        step_url(draft.id),
+        data={**referee_data(1), "version": current_version(draft.id), "save_continue": "Save and continue"},
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/application/{draft.id}/submit")
     assert referee(draft.id, 1).name == "Prof. Dr. Referee 1"
 
@@ -176,13 +187,18 @@ def test_errors_are_shown_in_the_users_language(app, client):
     application = ApplicationFactory(applicant=user)
     db.session.commit()
     sign_in(client, user)
-    response = client.post(step_url(application.id), data={**referee_data(1, email="kaputt"), "save": "Save"})
+    response = client.post(
+        step_url(application.id),
+        data={**referee_data(1, email="kaputt"), "version": current_version(application.id), "save": "Save"},
+    )
     assert "Bitte geben Sie eine gültige E-Mail-Adresse ein." in response.get_data(as_text=True)
 
 
 def test_applicant_cannot_be_their_own_referee(client, draft, applicant):
     own = applicant.email.upper()
-    response = client.post(step_url(draft.id), data={**referee_data(1, email=own), "save": "Save"})
+    response = client.post(
+        step_url(draft.id), data={**referee_data(1, email=own), "version": current_version(draft.id), "save": "Save"}
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "cannot be your own referee" in page and f'value="{own}"' in page
@@ -192,27 +208,40 @@ def test_applicant_cannot_be_their_own_referee(client, draft, applicant):
 def test_the_two_referees_must_differ(client, draft):
     draft_id = draft.id
     data = {**referee_data(1, email="same@uni.example.org"), **referee_data(2, email="SAME@uni.example.org")}
-    response = client.post(step_url(draft_id), data={**data, "save": "Save"})
+    response = client.post(step_url(draft_id), data={**data, "version": current_version(draft_id), "save": "Save"})
     page = response.get_data(as_text=True)
     assert "different email address" in page
     assert re.search(r'id="referee2-email-error"[^>]*>[^<]*different email address', page)
     assert count(RefereeInvitation) == 0
 
     # Also against a referee saved earlier.
-    client.post(step_url(draft_id), data={**referee_data(1, email="same@uni.example.org"), "save": "Save"})
+    client.post(
+        step_url(draft_id),
+        data={**referee_data(1, email="same@uni.example.org"), "version": current_version(draft_id), "save": "Save"},
+    )
     assert count(RefereeInvitation) == 1
     response = client.post(
         step_url(draft_id),
-        data={**referee_data(1, email="same@uni.example.org"), **referee_data(2, email="Same@Uni.example.org")},
+        data={
+            **referee_data(1, email="same@uni.example.org"),
+            **referee_data(2, email="Same@Uni.example.org"),
+            "version": current_version(draft_id),
+        },
     )
     assert "different email address" in response.get_data(as_text=True)
     assert count(RefereeInvitation) == 1
 
 
 def test_blank_entry_removes_a_referee_from_a_draft(client, draft):
-    client.post(step_url(draft.id), data={**referee_data(1), **referee_data(2), "save": "Save"})
+    draft_id = draft.id
+    client.post(
+        step_url(draft_id),
+        data={**referee_data(1), **referee_data(2), "version": current_version(draft_id), "save": "Save"},
+    )
     blank = {f"referee2-{name}": "" for name in ("name", "email", "institution", "relation")}
-    client.post(step_url(draft.id), data={**referee_data(1), **blank, "save": "Save"})
+    client.post(
+        step_url(draft_id), data={**referee_data(1), **blank, "version": current_version(draft_id), "save": "Save"}
+    )
     assert [r.position for r in db.session.scalars(select(RefereeInvitation))] == [1]
 
 
@@ -242,7 +271,10 @@ def test_other_people_cannot_open_or_use_the_step(app, client, draft):
 
 def test_submission_invites_both_referees_with_a_secret_link(app, client, applicant, smtp_server):
     application_id = completed(app, applicant)
-    response = client.post(f"/application/{application_id}/submit", data={"declaration": "y"})
+    response = client.post(
+        f"/application/{application_id}/submit",
+        data={"version": current_version(application_id), "declaration": "y"},
+    )
     assert response.status_code == 302
     application = db.session.get(Application, application_id)
     assert application.state == ApplicationState.SUBMITTED
@@ -285,7 +317,10 @@ def test_invitation_can_be_sent_from_the_draft_and_is_not_repeated_on_submission
     early = fresh_link(app, application.id, 1, smtp_server)
     assert client.get(early).status_code == 200
 
-    client.post(f"/application/{application.id}/submit", data={"declaration": "y"})
+    client.post(
+        f"/application/{application.id}/submit",
+        data={"version": current_version(application.id), "declaration": "y"},
+    )
     links = mailed_links(app, smtp_server)
     assert len(links[referee(application.id, 1).email]) == 1  # not invited a second time
     assert len(links[referee(application.id, 2).email]) == 1
@@ -331,6 +366,7 @@ def test_changing_an_unanswered_referee_invites_the_new_one(app, client, submitt
     data = {
         **referee_data(1, email="new.referee@tongji.example.org", name="Prof. New"),
         **referee_data(2, email=second.email, name=second.name, institution=second.institution),
+        "version": current_version(submitted),
         "save": "Save",
     }
     response = client.post(step_url(submitted), data=data)
@@ -356,7 +392,11 @@ def test_a_referee_who_has_answered_cannot_be_changed(app, client, submitted, sm
     assert 'name="referee1-email"' not in page and 'name="referee2-email"' in page
     assert "can no longer be changed" in page
 
-    forged = {**referee_data(1, email="someone.else@example.org"), "save": "Save"}
+    forged = {
+        **referee_data(1, email="someone.else@example.org"),
+        "version": current_version(submitted),
+        "save": "Save",
+    }
     response = client.post(step_url(submitted), data=forged)
     assert response.status_code == 200 and "can no longer be changed" in response.get_data(as_text=True)
     assert referee(submitted, 1).email == answered.email
@@ -593,7 +633,9 @@ def test_wrong_tokens_and_ids_are_refused(app, client, submitted, smtp_server):
 
 def test_the_link_of_a_withdrawn_application_is_refused(app, client, submitted, smtp_server):
     link = fresh_link(app, submitted, 1, smtp_server)
-    withdrawn = client.post(f"/application/{submitted}/withdraw", data={"confirm": "y"})
+    withdrawn = client.post(
+        f"/application/{submitted}/withdraw", data={"version": current_version(submitted), "confirm": "y"}
+    )
     assert withdrawn.status_code == 302
     assert db.session.get(Application, submitted).state == ApplicationState.WITHDRAWN
     response = client.get(link)
@@ -637,7 +679,12 @@ def test_each_referee_is_written_to_in_the_language_chosen_for_them(app, client,
     draft_id = draft.id
     page = client.get(step_url(draft_id)).get_data(as_text=True)
     assert "Language of the emails to this referee" in page
-    data = {**referee_data(1, language="de"), **referee_data(2, language="zh"), "save": "Save"}
+    data = {
+        **referee_data(1, language="de"),
+        **referee_data(2, language="zh"),
+        "version": current_version(draft_id),
+        "save": "Save",
+    }
     assert client.post(step_url(draft_id), data=data).status_code == 302
     languages = {r.position: r.language for r in db.session.get(Application, draft_id).referees}
     assert languages == {1: "de", 2: "zh"}

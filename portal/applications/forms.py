@@ -80,9 +80,13 @@ class VersionedForm(FlaskForm):
     version = HiddenField()
 
     @property
-    def expected_version(self) -> int | None:
-        """The version the form was loaded at (every form of the portal carries it)."""
-        return int(self.version.data) if str(self.version.data or "").isdigit() else None
+    def expected_version(self) -> int:
+        """The version the form was loaded at (every page of the portal sends it).
+
+        A missing or non-numeric version counts as outdated: 0, which no application has (versions start at 1), so
+        the services refuse the change as made in another tab instead of skipping the check.
+        """
+        return int(self.version.data) if str(self.version.data or "").isdigit() else 0
 
 
 class StepForm(VersionedForm):
