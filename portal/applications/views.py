@@ -74,7 +74,7 @@ def handle_step(application: Application, key: str, form: StepForm, save: Callab
             flash(str(error), "warning")
             form.version.data = str(services.refreshed(application).version)
         except services.ApplicationError as error:
-            db.session.rollback()  # nothing of a refused save may be committed with the page
+            db.session.rollback()  # the page shows the stored application, not the refused change
             target = getattr(form, error.field, None) if error.field else None
             (target.errors.append(str(error)) if target is not None else flash(str(error), "danger"))
         else:
@@ -196,7 +196,6 @@ def remove_education(application_id: int, education_id: int):
     try:
         services.remove_education(application, education_id, expected_version=form.expected_version, now=utcnow())
     except services.ApplicationError as error:
-        db.session.rollback()
         flash(str(error), "danger")
     else:
         flash(_("The degree has been removed."), "success")
@@ -261,7 +260,6 @@ def submit(application_id: int):
                 application, declaration=form.declaration.data, expected_version=form.expected_version, now=utcnow()
             )
         except services.ApplicationError as error:
-            db.session.rollback()  # a refused submission leaves no trace (the redirect would otherwise commit)
             flash(str(error), "danger")
             return redirect(url_for("applications.submit", application_id=application.id))
         flash(
@@ -290,7 +288,6 @@ def withdraw(application_id: int):
         try:
             workflow.withdraw(application, expected_version=form.expected_version, now=utcnow())
         except services.ApplicationError as error:
-            db.session.rollback()
             flash(str(error), "danger")
         else:
             flash(_("Your application has been withdrawn."), "info")

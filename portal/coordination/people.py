@@ -22,10 +22,9 @@ from portal.core.roles import Role
 from portal.core.rules import RuleViolation
 from portal.review.models import CommitteeMember
 from portal.supervisors.models import Country, ResearchField, SupervisorField, SupervisorProfile, University
-from portal.supervisors.services import create_profile, profile_of
+from portal.supervisors.services import MAX_CAPACITY, create_profile, profile_of
 
 INVITABLE_ROLES = (Role.SUPERVISOR, Role.COMMITTEE)
-MAX_CAPACITY = 20
 PER_PAGE = 50
 
 

@@ -91,7 +91,6 @@ def save_proposal(round_id: int):
     try:
         count = service.apply_proposal(intake, form.pair_list, by=current_user, now=utcnow())
     except service.AssignmentError as error:
-        db.session.rollback()
         flash(str(error), "danger")
     else:
         flash(_("%(count)d assignments have been saved.", count=count), "success")

@@ -8,6 +8,7 @@ from wtforms import BooleanField, IntegerField, RadioField, SubmitField, TextAre
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from portal.review.models import ANSWER_LABELS
+from portal.supervisors.services import MAX_CAPACITY
 
 TEXT_LIMIT = 5000
 
@@ -22,7 +23,7 @@ class AvailabilityForm(FlaskForm):
     accepting = BooleanField(_l("I am taking new doctoral candidates"))
     capacity = IntegerField(
         _l("How many new candidates I can take per intake round"),
-        validators=[InputRequired(), NumberRange(min=0, max=20)],
+        validators=[InputRequired(), NumberRange(min=0, max=MAX_CAPACITY)],
     )
     save_availability = SubmitField(_l("Save my availability"))
 

@@ -14,7 +14,7 @@ from portal.core.templating import register_nav_item
 from portal.core.timeutil import utcnow
 from portal.review import statements
 from portal.review.statement_forms import AvailabilityForm, StatementForm
-from portal.supervisors.services import AvailabilityError, profile_of, set_availability
+from portal.supervisors.services import MAX_CAPACITY, AvailabilityError, profile_of, set_availability
 
 bp = Blueprint("supervise", __name__, url_prefix="/supervise")
 
@@ -46,7 +46,7 @@ def availability():
         else:
             flash(_("Your availability has been saved."), "success")
     else:
-        flash(_("Please give a number of candidates between 0 and %(max)d.", max=20), "danger")
+        flash(_("Please give a number of candidates between 0 and %(max)d.", max=MAX_CAPACITY), "danger")
     return redirect(url_for("supervise.dashboard"))
 
 
