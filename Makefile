@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.stamp-dev
 PO_FILES := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test lint translations extract-messages migrate seed worker bench clean help fonts
+.PHONY: run test lint translations extract-messages migrate seed worker bench clean help fonts browser
 
 help:
 	@echo "make run    - install, migrate the SQLite database, load demo data, serve on http://127.0.0.1:5000"
@@ -59,6 +59,17 @@ fonts:
 	  else echo "      Install it with: sudo apt-get install fonts-noto-cjk (or set PDF_CJK_FONT to a .ttf/.otf/.ttc with Chinese glyphs)"; fi; \
 	fi
 
+# Browser tests drive Debian's headless Chromium (Playwright with executable_path: no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "== installing chromium from Debian (for the browser tests)"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	    || echo "WARNING: could not install chromium: the browser tests will be skipped (they fail with CI=true)."; \
+	else \
+	  echo "NOTE: chromium is not installed: the browser tests will be skipped. Install it with: sudo apt-get install chromium"; \
+	fi
+
 migrate: $(RUN_STAMP)
 	mkdir -p instance
 	$(BIN)/alembic upgrade head
@@ -74,7 +85,7 @@ run: fonts seed
 	  $(BIN)/huey_consumer portal.coordination.jobs.huey --workers 2 & \
 	  $(FLASK) run --host 127.0.0.1 --port 5000
 
-test: $(DEV_STAMP) translations fonts
+test: $(DEV_STAMP) translations fonts browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Speed and memory of the list and the exports on a large round (BENCH_APPLICATIONS, default 20000).

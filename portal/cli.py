@@ -96,7 +96,7 @@ def create_user_command(
 @click.option("--limit", type=int, default=500, show_default=True, help="At most this many messages per pass.")
 def send_mail_command(watch: float | None, limit: int) -> None:
     """Send the waiting emails of the outbox (safe to run in several processes at once)."""
-    from portal.notifications.delivery import deliver_due, transport_from_config
+    from portal.core.delivery import deliver_due, transport_from_config
 
     config = current_app.config
     while True:

@@ -13,9 +13,9 @@ from portal import db
 from portal.accounts import services as accounts
 from portal.accounts.models import User
 from portal.applications.models import IntakeRound
+from portal.core.outbox import OutboxEmail, OutboxState
 from portal.core.roles import Role
 from portal.core.timeutil import BERLIN, utcnow
-from portal.notifications.models import OutboxEmail, OutboxState
 from portal.review.models import CommitteeMember
 from portal.supervisors import services as supervisors
 from portal.supervisors.models import ResearchField as F

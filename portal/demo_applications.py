@@ -47,10 +47,10 @@ from portal.applications.models import (
     LanguageLevel,
 )
 from portal.core.audit import AuditEvent
+from portal.core.outbox import OutboxEmail, OutboxState
 from portal.core.roles import Role
 from portal.core.timeutil import BERLIN, utcnow
 from portal.core.tokens import new_token
-from portal.notifications.models import OutboxEmail, OutboxState
 from portal.referees.services import receive_letter
 from portal.review import decisions
 from portal.review.assignments import assign, declare_conflict

@@ -9,6 +9,6 @@ def import_all_models() -> None:
     import portal.applications.models
     import portal.coordination.models
     import portal.core.audit
-    import portal.notifications.models
+    import portal.core.outbox
     import portal.review.models
     import portal.supervisors.models  # noqa: F401

@@ -12,7 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 
-from portal.notifications.delivery import DeliveryReport, SmtpSettings, SmtpTransport, deliver_due
+from portal.core.delivery import DeliveryReport, SmtpSettings, SmtpTransport, deliver_due
 
 
 @dataclass

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from portal import db
 from portal.accounts.models import AccountToken, TokenPurpose, User
+from portal.core.outbox import OutboxEmail
 from portal.core.roles import Role
-from portal.notifications.models import OutboxEmail
 from tests.conftest import sign_in
 from tests.factories import PASSWORD, UserFactory
 

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from portal import db
 from portal.accounts.models import User
 from portal.applications.models import Application, ApplicationState
+from portal.core.outbox import OutboxEmail
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
-from portal.notifications.models import OutboxEmail
 from tests.conftest import sign_in
 from tests.factories import ApplicationFactory, complete_application, supervisor
 

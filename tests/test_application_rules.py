@@ -18,8 +18,8 @@ from portal.applications.models import (
     IntakeRound,
 )
 from portal.core.audit import AuditEvent
+from portal.core.outbox import OutboxEmail
 from portal.core.timeutil import utcnow
-from portal.notifications.models import OutboxEmail
 from tests.factories import (
     ApplicationFactory,
     IntakeRoundFactory,

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from portal import db
 from portal.applications.models import ApplicationState, IntakeRound
 from portal.core.audit import AuditEvent
+from portal.core.outbox import OutboxEmail
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
-from portal.notifications.models import OutboxEmail
 from portal.review import assignments
 from portal.review.models import Conflict, ConflictReason, ReviewAssignment
 from portal.review.permissions import conflict_reasons

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from portal import db
-from portal.notifications.models import OutboxEmail
+from portal.core.outbox import OutboxEmail
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal import db
 from portal.applications.models import Application, ApplicationState, RefereeInvitation
-from portal.notifications.models import OutboxEmail
+from portal.core.outbox import OutboxEmail
 from tests.factories import IntakeRoundFactory, make_pdf, supervisor
 
 pytestmark = pytest.mark.browser

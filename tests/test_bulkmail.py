@@ -19,9 +19,9 @@ from portal.applications.models import Application, ApplicationState, Decision, 
 from portal.coordination import bulkmail
 from portal.coordination.bulkmail import Composition, RecipientGroup
 from portal.core.audit import AuditEvent
+from portal.core.outbox import OutboxEmail
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
-from portal.notifications.models import OutboxEmail
 from tests.factories import ApplicationFactory, IntakeRoundFactory, UserFactory, complete_application
 
 S = ApplicationState

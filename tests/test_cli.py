@@ -20,9 +20,9 @@ from portal.applications.models import (
 from portal.applications.steps import is_complete
 from portal.core import pdfcheck, storage
 from portal.core.audit import AuditEvent
+from portal.core.outbox import OutboxEmail, OutboxState
 from portal.core.timeutil import utcnow
 from portal.demo import DEMO_PASSWORD, seed_demo
-from portal.notifications.models import OutboxEmail, OutboxState
 from portal.review.models import Conflict, Review, ReviewAssignment, SupervisorStatement
 from portal.review.services import ReviewStatus, assigned_applications
 from portal.review.statements import summary_for

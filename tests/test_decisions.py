@@ -15,9 +15,9 @@ from portal import db
 from portal.accounts.models import User
 from portal.applications.models import Application, ApplicationState, Decision, DecisionOutcome
 from portal.core.audit import AuditEvent
+from portal.core.outbox import OutboxEmail
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
-from portal.notifications.models import OutboxEmail
 from portal.review import decisions
 from tests.conftest import sign_in
 from tests.factories import IntakeRoundFactory, UserFactory, supervisor

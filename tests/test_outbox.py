@@ -7,10 +7,9 @@ import datetime as dt
 from sqlalchemy import select, update
 
 from portal import db
+from portal.core.delivery import SmtpSettings, SmtpTransport, deliver_due, retry_delay
+from portal.core.outbox import OutboxEmail, OutboxState, queue_email
 from portal.core.timeutil import utcnow
-from portal.notifications.delivery import SmtpSettings, SmtpTransport, deliver_due, retry_delay
-from portal.notifications.models import OutboxEmail, OutboxState
-from portal.notifications.services import queue_email
 from tests.fixtures_mail import free_port
 
 
@@ -128,7 +127,7 @@ def test_send_mail_command_uses_the_configured_server(app, smtp_server, monkeypa
 
 
 def test_development_delivers_to_the_console(app, capsys):
-    from portal.notifications.delivery import ConsoleTransport
+    from portal.core.delivery import ConsoleTransport
 
     queue(app, language="en")
     with app.app_context():

@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from portal import db
 from portal.core.audit import AuditEvent
+from portal.core.outbox import OutboxEmail, OutboxState
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
 from portal.notifications import services as outbox_services
-from portal.notifications.models import OutboxEmail, OutboxState
 from tests.test_security import csrf_token_from
 
 SECRET = "http://portal.test/account/reset/17/SECRET-TOKEN-abc123"

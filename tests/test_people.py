@@ -13,9 +13,9 @@ from portal import db
 from portal.accounts.models import AccountToken, TokenPurpose, User, UserRole
 from portal.applications.models import Application
 from portal.core.audit import AuditEvent
+from portal.core.outbox import OutboxEmail
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
-from portal.notifications.models import OutboxEmail
 from portal.review.models import CommitteeMember
 from portal.supervisors.models import ResearchField, SupervisorProfile
 from tests.conftest import sign_in

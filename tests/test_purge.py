@@ -22,9 +22,9 @@ from portal.applications.models import (
     RefereeInvitation,
 )
 from portal.core import audit, storage
+from portal.core.outbox import OutboxEmail
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
-from portal.notifications.models import OutboxEmail
 from portal.review.models import (
     Conflict,
     ConflictReason,

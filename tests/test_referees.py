@@ -16,10 +16,10 @@ from portal.applications import invitations
 from portal.applications.models import Application, ApplicationState, Document, DocumentKind, RefereeInvitation
 from portal.core import storage
 from portal.core.audit import AuditEvent
+from portal.core.outbox import OutboxEmail
 from portal.core.roles import Role
 from portal.core.templating import format_in_zone
 from portal.core.timeutil import utcnow
-from portal.notifications.models import OutboxEmail
 from portal.referees import services as referee_services
 from tests.conftest import sign_in
 from tests.factories import ApplicationFactory, UserFactory, complete_application, make_pdf

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from portal import db
 from portal.applications.models import ApplicationState, RefereeInvitation
+from portal.core.outbox import OutboxEmail
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
-from portal.notifications.models import OutboxEmail
 from portal.review import reminders
 from portal.review.models import ReviewAssignment
 from tests.factories import IntakeRoundFactory, UserFactory

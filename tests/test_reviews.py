@@ -14,10 +14,10 @@ from portal import db
 from portal.accounts.models import User
 from portal.applications.models import Application, ApplicationState, IntakeRound
 from portal.core.audit import AuditEvent
+from portal.core.outbox import OutboxEmail
 from portal.core.roles import Role
 from portal.core.templating import format_in_zone
 from portal.core.timeutil import utcnow
-from portal.notifications.models import OutboxEmail
 from portal.review import services
 from portal.review.assignments import assign
 from portal.review.models import (

@@ -191,16 +191,55 @@ def test_static_assets_name_no_other_site():
             assert b"sourceMappingURL" not in text, path
 
 
-def test_a_refused_rule_rolls_the_request_back_even_when_the_page_answers_200(app, client, monkeypatch):
+def test_a_refused_rule_handled_by_the_view_helper_rolls_the_request_back_though_the_page_answers_200(
+    app, client, monkeypatch
+):
+    from portal.core.operations import attempt
     from portal.core.rules import RuleViolation
 
     def half_done_then_refused():
         UserFactory(email="half@example.org")  # a service flushed something...
-        try:
-            raise RuleViolation("refused")  # ...then a rule refused the action, and the view shows the form again
-        except RuleViolation:
-            return "form shown again with the error", 200
+        raise RuleViolation("refused")  # ...then a rule refused the action
 
-    monkeypatch.setitem(app.view_functions, "main.imprint", half_done_then_refused)
+    def view():
+        attempt(half_done_then_refused)
+        return "form shown again with the error", 200
+
+    monkeypatch.setitem(app.view_functions, "main.imprint", view)
     assert client.get("/imprint").status_code == 200
     assert db.session.scalar(select(func.count(User.id)).where(User.email == "half@example.org")) == 0
+
+
+def test_a_refusal_a_view_lets_through_is_rolled_back_and_sends_the_form_back_with_the_message(
+    app, client, monkeypatch
+):
+    from portal.core.rules import RuleViolation
+
+    def view():
+        UserFactory(email="half@example.org")
+        raise RuleViolation("The deadline has passed.")
+
+    monkeypatch.setitem(app.view_functions, "accounts.register", view)
+    response = client.post("/account/register", headers={"Referer": "http://localhost/privacy"})
+    assert response.status_code == 302 and response.headers["Location"] == "/privacy"
+    assert db.session.scalar(select(func.count(User.id)).where(User.email == "half@example.org")) == 0
+    assert "The deadline has passed." in client.get("/privacy").get_data(as_text=True)
+    page = client.get("/account/register")  # a GET has no form to go back to: the reason is shown on a page of its own
+    assert page.status_code == 409 and "The deadline has passed." in page.get_data(as_text=True)
+
+
+def test_constructing_or_catching_a_rule_violation_does_not_roll_the_request_back(app, client, monkeypatch):
+    from portal.core.rules import RuleViolation
+
+    def view():
+        UserFactory(email="kept@example.org")
+        try:  # a service may use a violation as a yes/no answer
+            raise RuleViolation("not possible")
+        except RuleViolation:
+            pass
+        RuleViolation("only built, never raised")
+        return "done", 200
+
+    monkeypatch.setitem(app.view_functions, "main.imprint", view)
+    assert client.get("/imprint").status_code == 200
+    assert db.session.scalar(select(func.count(User.id)).where(User.email == "kept@example.org")) == 1

@@ -11,9 +11,9 @@ from sqlalchemy import insert, select
 from portal import db
 from portal.applications.models import Application, ApplicationState, Decision, DecisionOutcome
 from portal.core.audit import AuditEvent
+from portal.core.outbox import queue_email
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
-from portal.notifications.services import queue_email
 from portal.review.models import StatementAnswer, SupervisorStatement
 from portal.review.statements import StatementError, record_statement
 from portal.supervisors.models import SupervisorProfile

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from portal import db
 from portal.accounts.models import AccountToken, TokenPurpose, User
 from portal.core.audit import AuditEvent
+from portal.core.outbox import OutboxEmail
 from portal.core.roles import Role
-from portal.notifications.models import OutboxEmail
 from portal.supervisors.models import ResearchField, SupervisorProfile
 from tests.factories import UserFactory, supervisor
 

@@ -14,12 +14,12 @@ from portal import db
 from portal.accounts.models import AccountToken, TokenPurpose, User, UserRole
 from portal.accounts.passwords import password_problems
 from portal.core import audit
+from portal.core.outbox import queue_email
 from portal.core.roles import Role
 from portal.core.rules import RuleViolation
 from portal.core.timeutil import is_valid_timezone, utcnow
 from portal.core.tokens import new_token, token_matches
 from portal.core.urls import absolute_url
-from portal.notifications.services import queue_email
 
 # Checked against when the email is unknown, so that a failed sign-in takes as long either way.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-but-as-slow-to-check")

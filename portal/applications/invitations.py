@@ -19,9 +19,9 @@ from portal.accounts.services import AccountError, normalize_email
 from portal.applications.models import RELATION_LABELS, Application, ApplicationState, RefereeInvitation
 from portal.applications.services import ApplicationError, StaleApplication, flush_or_conflict
 from portal.core import audit
+from portal.core.outbox import queue_email
 from portal.core.tokens import new_token
 from portal.core.urls import absolute_url
-from portal.notifications.services import queue_email
 
 POSITIONS = (1, 2)
 REFEREE_FIELDS = ("name", "email", "institution", "relation")

@@ -49,6 +49,13 @@ class IntakeRound(db.Base):
         return self.reviews_due or self.referees_due or self.closes_at + dt.timedelta(days=28)
 
 
+def display_name(family_name: str, given_names: str, account_name: str) -> str:
+    """An applicant's name as entered (family name in capitals), falling back to the account's name."""
+    if family_name or given_names:
+        return f"{given_names} {family_name.upper()}".strip()
+    return account_name
+
+
 class ReferenceCounter(db.Base):
     """The last reference number handed out for a year (IPK-<year>-<number>), shared by all rounds of that year."""
 
@@ -210,9 +217,7 @@ class Application(db.Base):
     @property
     def display_name(self) -> str:
         """The applicant's name as entered (family name in capitals), falling back to the account name."""
-        if self.family_name or self.given_names:
-            return f"{self.given_names} {self.family_name.upper()}".strip()
-        return self.applicant.name
+        return display_name(self.family_name, self.given_names, self.applicant.name)
 
     @property
     def is_draft(self) -> bool:

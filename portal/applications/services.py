@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
@@ -80,6 +81,19 @@ def current_round(now: dt.datetime) -> IntakeRound | None:
         select(IntakeRound).where(IntakeRound.opens_at > now).order_by(IntakeRound.opens_at)
     ).first()
     return upcoming or db.session.scalars(select(IntakeRound).order_by(IntakeRound.closes_at.desc())).first()
+
+
+def list_rounds() -> list[IntakeRound]:
+    """Every round, newest first (for the round choosers)."""
+    return list(db.session.scalars(select(IntakeRound).order_by(IntakeRound.closes_at.desc())))
+
+
+def round_or_404(round_id: int) -> IntakeRound:
+    """The round with this id; 404 when there is none (the one loader of a round named in an address)."""
+    intake = db.session.get(IntakeRound, round_id)
+    if intake is None:
+        abort(404)
+    return intake
 
 
 def applications_of(user: User) -> list[Application]:

@@ -14,8 +14,8 @@ from portal.applications.models import Application, ApplicationState, IntakeRoun
 from portal.applications.services import ApplicationError, ensure_editable, flush_or_conflict
 from portal.applications.steps import step_statuses
 from portal.core import audit
+from portal.core.outbox import queue_email
 from portal.core.urls import absolute_url
-from portal.notifications.services import queue_email
 
 S = ApplicationState
 

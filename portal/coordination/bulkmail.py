@@ -42,11 +42,11 @@ from portal.applications.models import (
 )
 from portal.core import audit
 from portal.core.audit import AuditEvent
+from portal.core.outbox import OutboxEmail
 from portal.core.rules import RuleViolation
 from portal.core.templating import format_in_zone
 from portal.core.timeutil import is_valid_timezone
 from portal.core.urls import absolute_url
-from portal.notifications.models import OutboxEmail
 
 PLACEHOLDERS = ("name", "reference", "deadline")
 PREVIEW_COUNT = 3

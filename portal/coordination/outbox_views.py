@@ -13,11 +13,11 @@ from flask_babel import lazy_gettext as _l
 from portal import db
 from portal.coordination.views import bp
 from portal.core.navigation import is_safe_local_path
+from portal.core.outbox import OutboxEmail, OutboxState
 from portal.core.permissions import roles_required
 from portal.core.roles import Role
 from portal.core.templating import register_nav_item
 from portal.core.timeutil import utcnow
-from portal.notifications.models import OutboxEmail, OutboxState
 from portal.notifications.services import STATE_LABELS, OutboxError, outbox_page, retry_email
 
 

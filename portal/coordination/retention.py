@@ -31,8 +31,8 @@ from portal.accounts.models import AccountToken, User
 from portal.applications.models import Application, ApplicationState, DecisionOutcome, IntakeRound
 from portal.core import audit, storage
 from portal.core.audit import AuditEvent
+from portal.core.outbox import OutboxEmail
 from portal.core.roles import Role
-from portal.notifications.models import OutboxEmail
 from portal.review.models import Conflict, Review, ReviewAssignment, ReviewRevision, SupervisorStatement
 
 DEFAULT_PURGE_AFTER_DAYS = 180

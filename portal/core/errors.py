@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal import db
+from portal.core.navigation import is_safe_local_path
+from portal.core.operations import refuse
+from portal.core.rules import RuleViolation
 
 ERROR_TEXTS = {
     400: (
@@ -16,6 +19,7 @@ ERROR_TEXTS = {
     403: (_l("Access denied"), _l("You do not have permission to open this page.")),
     404: (_l("Page not found"), _l("The page you asked for does not exist or is not available to you.")),
     405: (_l("Method not allowed"), _l("This page does not accept this kind of request.")),
+    409: (_l("This cannot be done"), _l("A rule of the portal does not allow this.")),
     413: (_l("File too large"), _l("The file is larger than the portal allows. Please send a smaller file.")),
     429: (_l("Too many attempts"), _l("You tried this too often. Please wait a few minutes and try again.")),
     500: (_l("Something went wrong"), _l("An unexpected error occurred. It has been logged; please try again later.")),
@@ -27,6 +31,13 @@ def _render_error(code: int, description: str | None = None):
     if request.accept_mimetypes.best == "application/json":
         return jsonify(error=str(title)), code
     return render_template("errors/error.html", code=code, title=title, text=description or text), code
+
+
+def _same_site_referrer() -> str | None:
+    """The path of the page that sent this request, if it is a page of this site."""
+    referrer, host = request.referrer or "", request.host_url.rstrip("/")
+    path = referrer.removeprefix(host) if referrer.startswith(host + "/") else None
+    return path if is_safe_local_path(path) else None
 
 
 def init_app(app: Flask) -> None:
@@ -41,6 +52,13 @@ def init_app(app: Flask) -> None:
                 400, _l("Your form expired or was sent from another page. Please reload the page and send it again.")
             )
         return _render_error(code if code in ERROR_TEXTS else 500)
+
+    @app.errorhandler(RuleViolation)
+    def handle_refusal(error: RuleViolation):
+        # A refusal a view did not show itself: say why on the page the form was sent from, else on an error page.
+        back = _same_site_referrer() if request.method == "POST" else None
+        refuse(error, announce=back is not None)
+        return redirect(back) if back else _render_error(409, error.message or None)
 
     @app.errorhandler(Exception)
     def handle_unexpected_error(error: Exception):

@@ -50,3 +50,13 @@ def public(view: F) -> F:
 def login_required(view: F) -> F:
     """Allow any signed-in user."""
     return roles_required()(view)
+
+
+# The one spelling of each role's decorator; views combine roles with roles_required(...) only where no name fits.
+applicant_only = roles_required(Role.APPLICANT)
+supervisor_only = roles_required(Role.SUPERVISOR)
+committee_only = roles_required(Role.COMMITTEE)
+coordinator_only = roles_required(Role.COORDINATOR)
+admin_only = roles_required(Role.ADMIN)
+staff_only = roles_required(Role.COORDINATOR, Role.ADMIN)
+reviewer_or_coordinator = roles_required(Role.COMMITTEE, Role.COORDINATOR)

@@ -1,4 +1,4 @@
-"""Writing emails to the outbox, in the recipient's language, inside the caller's transaction."""
+"""The outbox as the administrators see it: pages of sent, waiting and failed emails, and sending a failed one again."""
 
 from __future__ import annotations
 
@@ -7,44 +7,14 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, render_template
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from portal import db
 from portal.core import audit
+from portal.core.outbox import OutboxEmail, OutboxState
 from portal.core.rules import RuleViolation
-from portal.notifications.models import OutboxEmail, OutboxState
-
-
-def queue_email(
-    *,
-    recipient: str,
-    language: str,
-    template: str,
-    context: dict[str, Any],
-    user_id: int | None = None,
-) -> OutboxEmail:
-    """Render `notifications/email/<template>` in language and add it to the outbox (no commit)."""
-    if language not in current_app.config["LANGUAGES"]:
-        language = current_app.config["BABEL_DEFAULT_LOCALE"]
-    with force_locale(language):
-        subject = render_template(f"notifications/email/{template}.subject.txt", **context).strip()
-        body = render_template(f"notifications/email/{template}.txt", **context)
-    email = OutboxEmail(
-        recipient=recipient,
-        language=language,
-        template=template,
-        subject=" ".join(subject.split()),
-        body=body,
-        user_id=user_id,
-    )
-    db.session.add(email)
-    db.session.flush()
-    return email
-
 
 # --- The outbox as the administrators see it ----------------------------------------------------------------------
 

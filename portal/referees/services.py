@@ -16,11 +16,11 @@ from sqlalchemy import select
 from portal import db
 from portal.applications.models import ApplicationState, Document, DocumentKind, RefereeInvitation
 from portal.core import audit, storage
+from portal.core.outbox import queue_email
 from portal.core.pdfcheck import UploadRejected, check_pdf
 from portal.core.rules import RuleViolation
 from portal.core.tokens import token_matches
 from portal.core.urls import absolute_url
-from portal.notifications.services import queue_email
 
 LETTER_TEXT_MIN_CHARS = 50
 LETTER_TEXT_MAX_CHARS = 30_000

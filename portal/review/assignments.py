@@ -15,10 +15,10 @@ from portal.accounts.models import User, UserRole
 from portal.applications.models import Application, ApplicationState, IntakeRound
 from portal.applications.workflow import begin_review
 from portal.core import audit
+from portal.core.outbox import queue_email
 from portal.core.roles import Role
 from portal.core.rules import RuleViolation
 from portal.core.urls import absolute_url
-from portal.notifications.services import queue_email
 from portal.review.models import CommitteeMember, Conflict, ConflictReason, ReviewAssignment
 from portal.review.permissions import JUDGED_STATES, conflict_reasons
 from portal.supervisors.models import Country

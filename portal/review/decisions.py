@@ -20,8 +20,8 @@ from portal.applications.models import Application, ApplicationState, Decision, 
 from portal.applications.services import ApplicationError, flush_or_conflict
 from portal.core import audit
 from portal.core.audit import AuditEvent
+from portal.core.outbox import queue_email
 from portal.core.urls import absolute_url
-from portal.notifications.services import queue_email
 from portal.supervisors.models import SupervisorProfile
 
 DECIDABLE_STATES = {ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW, ApplicationState.DECIDED}

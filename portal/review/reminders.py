@@ -17,8 +17,8 @@ from portal import db
 from portal.accounts.models import User
 from portal.applications.models import Application, ApplicationState, IntakeRound, RefereeInvitation
 from portal.core import audit
+from portal.core.outbox import queue_email
 from portal.core.urls import absolute_url
-from portal.notifications.services import queue_email
 from portal.review.models import Review, ReviewAssignment
 from portal.review.permissions import is_conflicted
 

@@ -1,10 +1,14 @@
-"""The mail outbox."""
+"""The mail outbox: every email is a row written in the transaction of the change that causes it, rendered in the
+recipient's language; `flask portal send-mail` (portal.core.delivery) sends the rows after commit."""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
+from flask import current_app, render_template
+from flask_babel import force_locale
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -43,3 +47,41 @@ class OutboxEmail(db.Base):
     next_attempt_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime)
+
+
+def queue_email(
+    *,
+    recipient: str,
+    language: str,
+    template: str,
+    context: dict[str, Any],
+    user_id: int | None = None,
+) -> OutboxEmail:
+    """Render `notifications/email/<template>` in language and add it to the outbox (no commit)."""
+    if language not in current_app.config["LANGUAGES"]:
+        language = current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(language):
+        subject = render_template(f"notifications/email/{template}.subject.txt", **context).strip()
+        body = render_template(f"notifications/email/{template}.txt", **context)
+    email = OutboxEmail(
+        recipient=recipient,
+        language=language,
+        template=template,
+        subject=" ".join(subject.split()),
+        body=body,
+        user_id=user_id,
+    )
+    db.session.add(email)
+    db.session.flush()
+    return email
+
+
+def notify(user: Any, template: str, **context: Any) -> OutboxEmail:
+    """Email a person who has an account, in their language; the template sees them as `user`."""
+    return queue_email(
+        recipient=user.email,
+        language=user.language,
+        template=template,
+        context={"user": user, **context},
+        user_id=user.id,
+    )

@@ -14,8 +14,8 @@ from typing import Protocol
 from sqlalchemy import select
 
 from portal import db
+from portal.core.outbox import OutboxEmail, OutboxState
 from portal.core.timeutil import utcnow
-from portal.notifications.models import OutboxEmail, OutboxState
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,94 @@
+"""A supervisor's capacity in a round, written once: the admitted candidates of the round, on either side of the pair.
+
+The directory offers only supervisors below their capacity, a decision that admits beyond it is refused until the
+coordinator confirms it, and every page that speaks of capacity uses `capacity_message`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, or_, select
+
+from portal import db
+from portal.applications.models import Application, ApplicationState, Decision, DecisionOutcome
+from portal.supervisors.models import SupervisorProfile
+
+
+def _admitted(round_id: int | None) -> Select:
+    """The admitted, not withdrawn applications of the round."""
+    return (
+        select(Application.id, Application.german_supervisor_id, Application.chinese_supervisor_id)
+        .join(Decision, Decision.application_id == Application.id)
+        .where(
+            Decision.outcome == DecisionOutcome.ADMIT,
+            Application.round_id == round_id,
+            Application.state != ApplicationState.WITHDRAWN,
+        )
+    )
+
+
+def admitted_counts(round_id: int | None):
+    """A subquery: per supervisor profile (profile_id), the admitted candidates of the round (admitted)."""
+    admitted = _admitted(round_id).subquery()
+    return (
+        select(SupervisorProfile.id.label("profile_id"), func.count(admitted.c.id).label("admitted"))
+        .join(
+            admitted,
+            or_(
+                admitted.c.german_supervisor_id == SupervisorProfile.id,
+                admitted.c.chinese_supervisor_id == SupervisorProfile.id,
+            ),
+        )
+        .group_by(SupervisorProfile.id)
+        .subquery()
+    )
+
+
+def admitted_count(profile: SupervisorProfile, round_id: int, *, excluding: int | None = None) -> int:
+    """The supervisor's admitted candidates in the round (leaving out one application, when given)."""
+    admitted = _admitted(round_id).where(
+        or_(Application.german_supervisor_id == profile.id, Application.chinese_supervisor_id == profile.id)
+    )
+    if excluding is not None:
+        admitted = admitted.where(Application.id != excluding)
+    return db.session.scalar(select(func.count()).select_from(admitted.subquery())) or 0
+
+
+def has_room(profile: SupervisorProfile, admitted: int) -> bool:
+    """Whether the supervisor can take one more candidate: takes candidates, active, below the capacity."""
+    return profile.accepting_candidates and profile.user.active and admitted < profile.capacity
+
+
+@dataclass(frozen=True)
+class CapacityLoad:
+    """A supervisor's admitted candidates in a round, the application at hand not counted."""
+
+    profile: SupervisorProfile
+    admitted: int
+
+    @property
+    def capacity(self) -> int:
+        return self.profile.capacity
+
+
+def loads_beyond_capacity(application: Application) -> list[CapacityLoad]:
+    """The chosen supervisors whose capacity admitting this application would exceed."""
+    loads = []
+    for profile in (application.german_supervisor, application.chinese_supervisor):
+        if profile is None:
+            continue
+        admitted = admitted_count(profile, application.round_id, excluding=application.id)
+        if admitted + 1 > profile.capacity:
+            loads.append(CapacityLoad(profile, admitted))
+    return loads
+
+
+def capacity_message(profile: SupervisorProfile) -> str:
+    """The one sentence that says a supervisor has no room left in a round."""
+    return _(
+        "%(name)s cannot take further candidates in this round (capacity: %(capacity)d).",
+        name=profile.display_name,
+        capacity=profile.capacity,
+    )

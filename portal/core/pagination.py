@@ -1,0 +1,63 @@
+"""One page of a list: its rows and where it lies among all matching rows (every paginated list uses this)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+def page_number(value: Any) -> int:
+    """The page asked for in a request argument: a whole number from 1, else 1."""
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError, OverflowError):
+        return 1
+
+
+def last_page(total: int, per_page: int) -> int:
+    """The number of the last page (1 for an empty list)."""
+    return max(1, math.ceil(total / per_page))
+
+
+def clamp_page(page: Any, total: int, per_page: int) -> int:
+    """The page to show: the one asked for, or the last one when it lies beyond the end."""
+    return min(page_number(page), last_page(total, per_page))
+
+
+def offset_of(page: int, per_page: int) -> int:
+    """How many rows come before the page."""
+    return (page - 1) * per_page
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """A page of rows with the total count of matching rows."""
+
+    rows: list[T]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return last_page(self.total, self.per_page)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def first_number(self) -> int:
+        """The position of the page's first row among all rows (1-based; 0 when there is none)."""
+        return offset_of(self.page, self.per_page) + 1 if self.rows else 0
+
+    @property
+    def last_number(self) -> int:
+        return offset_of(self.page, self.per_page) + len(self.rows)
