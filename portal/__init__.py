@@ -27,6 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_extensions(app)
     init_database(app)
     register_blueprints(app)
+    register_permission_rules()
     errors.init_app(app)
     security.init_app(app)
     templating.init_app(app)
@@ -86,6 +87,14 @@ def register_blueprints(app: Flask) -> None:
         coordination_bp,
     ):
         app.register_blueprint(blueprint)
+
+
+def register_permission_rules() -> None:
+    """Rules one domain adds to another's permissions, registered here and nowhere else."""
+    from portal.applications.permissions import add_read_rule
+    from portal.review.permissions import can_review
+
+    add_read_rule(can_review)  # the assigned committee reads the application and its documents
 
 
 def register_cli(app: Flask) -> None:

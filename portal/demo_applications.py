@@ -51,6 +51,7 @@ from portal.core.outbox import OutboxEmail, OutboxState
 from portal.core.roles import Role
 from portal.core.timeutil import BERLIN, utcnow
 from portal.core.tokens import new_token
+from portal.core.versions import version_of
 from portal.referees.services import receive_letter
 from portal.review import decisions
 from portal.review.assignments import assign, declare_conflict
@@ -531,15 +532,23 @@ def _draft(ctx: _Context, intake: IntakeRound, plan: Plan, start: dt.datetime) -
     user = _applicant(ctx, person)
     step = dt.timedelta(hours=rng.randint(2, 20))
     application = applications.start_application(user, intake, clock.at(start, user))
-    applications.save_step(application, "personal", _personal(ctx, person), expected_version=None, now=clock.now)
+    applications.save_step(
+        application, "personal", _personal(ctx, person), expected_version=application.version, now=clock.now
+    )
     year = min(intake.closes_at.year, clock.now.year) - (0 if rng.random() < 0.6 else 1)
     if level >= 2:
         for degree in _degrees(ctx, person, field, year, master=level >= 3):
-            applications.add_education(application, degree, expected_version=None, now=clock.at(clock.now + step, user))
+            applications.add_education(
+                application, degree, expected_version=application.version, now=clock.at(clock.now + step, user)
+            )
     if level >= 3:
         now = clock.at(clock.now + step, user)
-        applications.save_step(application, "languages", _languages(ctx, person), expected_version=None, now=now)
-        applications.save_step(application, "proposal", _proposal(ctx, field), expected_version=None, now=now)
+        applications.save_step(
+            application, "languages", _languages(ctx, person), expected_version=application.version, now=now
+        )
+        applications.save_step(
+            application, "proposal", _proposal(ctx, field), expected_version=application.version, now=now
+        )
         admit = outcome == DecisionOutcome.ADMIT
         german = _profile_of(ctx, german_email) if german_email else _pick(ctx, Country.DE, field, intake.id, admit)
         chinese = _profile_of(ctx, chinese_email) if chinese_email else _pick(ctx, Country.CN, field, intake.id, admit)
@@ -553,7 +562,7 @@ def _draft(ctx: _Context, intake: IntakeRound, plan: Plan, start: dt.datetime) -
                 f"{german.display_name} leads the experimental side of my topic; {chinese.display_name}'s group "
                 "brings the application partners in China. Both have supervised joint doctorates before."
             ),
-            expected_version=None,
+            expected_version=application.version,
             now=now,
         )
     if level >= 4:
@@ -561,7 +570,7 @@ def _draft(ctx: _Context, intake: IntakeRound, plan: Plan, start: dt.datetime) -
         entries = _referees(ctx, person, application.education[-1].institution)
         if level == 4:
             entries = {1: entries[1]}
-        save_referees(application, entries, expected_version=None, now=clock.at(clock.now + step, user))
+        save_referees(application, entries, expected_version=application.version, now=clock.at(clock.now + step, user))
     return _Built(plan, application, person, start)
 
 
@@ -610,7 +619,7 @@ def _upload_documents(ctx: _Context, application: Application, person: _Person, 
         )
     for kind, filename, title, lines in files:
         content = io.BytesIO(make_pdf(title, lines))
-        upload_document(application, kind, filename, content, expected_version=None, now=now)
+        upload_document(application, kind, filename, content, expected_version=application.version, now=now)
 
 
 def _letters(ctx: _Context, built: _Built, letter_at: dt.datetime) -> None:
@@ -680,11 +689,11 @@ def _reviews(ctx: _Context, built: _Built, assign_at: dt.datetime, window: tuple
             continue
         now = ctx.clock.at(_within(ctx.rng, window), reviewer)
         values = _review_values(ctx, quality, complete=status != "d")
-        save_review(assignment, values, submit=status != "d", expected_version=None, now=now)
+        save_review(assignment, values, submit=status != "d", expected_version=version_of(assignment.review), now=now)
         if status == "r":
             values["score_references"] = min(5, values["score_references"] + 1)
             values["note"] = "Raised the references score after the second letter arrived."
-            version = assignment.review.version if assignment.review else None
+            version = version_of(assignment.review)
             later = ctx.clock.at(now + (window[1] - now) / 2, reviewer)
             save_review(assignment, values, submit=True, expected_version=version, now=later)
 
@@ -750,7 +759,9 @@ def _build_round(ctx: _Context, intake: IntakeRound, plans: tuple[Plan, ...], ti
         b.submit_at = _within(rng, timeline.submit)
     for b in sorted(submitted, key=lambda b: b.submit_at):  # reference numbers in the order of submission
         user = b.application.applicant
-        workflow.submit(b.application, declaration=True, expected_version=None, now=clock.at(b.submit_at, user))
+        workflow.submit(
+            b.application, declaration=True, expected_version=b.application.version, now=clock.at(b.submit_at, user)
+        )
         _letters(ctx, b, b.submit_at + timeline.letters_within * rng.random())
     judged = [b for b in submitted if b.plan[1] != "withdrawn"]
     for b in judged:
@@ -769,7 +780,7 @@ def _build_round(ctx: _Context, intake: IntakeRound, plans: tuple[Plan, ...], ti
         if b.plan[1].startswith("withdrawn"):
             user = b.application.applicant
             when = timeline.withdraw if b.submit_at else b.start + DAY * rng.randint(4, 9)
-            workflow.withdraw(b.application, expected_version=None, now=clock.at(when, user))
+            workflow.withdraw(b.application, expected_version=b.application.version, now=clock.at(when, user))
     return built
 
 

@@ -11,9 +11,16 @@ from portal.accounts.models import User
 from portal.applications.models import Application, ApplicationState
 from portal.core.roles import Role
 
-# Rules added by the domains above (the committee's assignments live in review/): each may grant reading.
+# Rules added by the domains above (the committee's assignments live in review/): each may grant reading. The factory
+# registers them (portal.register_permission_rules), never an import as a side effect.
 ExtraReadRule = Callable[[User, Application], bool]
 EXTRA_READ_RULES: list[ExtraReadRule] = []
+
+
+def add_read_rule(rule: ExtraReadRule) -> None:
+    """Let a domain above grant reading of an application (once per rule, however often the factory runs)."""
+    if rule not in EXTRA_READ_RULES:
+        EXTRA_READ_RULES.append(rule)
 
 
 def is_owner(user: User, application: Application) -> bool:

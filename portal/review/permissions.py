@@ -7,7 +7,7 @@ from sqlalchemy import select
 from portal import db
 from portal.accounts.models import User
 from portal.applications.models import Application, ApplicationState
-from portal.applications.permissions import EXTRA_READ_RULES, is_chosen_supervisor
+from portal.applications.permissions import is_chosen_supervisor
 from portal.core.roles import Role
 from portal.review.models import Conflict, ConflictReason, Review, ReviewAssignment
 
@@ -69,14 +69,24 @@ def can_see_statements(user: User, application: Application) -> bool:
     return user.has_role(Role.COORDINATOR) or can_review(user, application)
 
 
-def can_read_review(user: User, review: Review) -> bool:
-    """A single review: its author, or someone who may see the application's reviews."""
-    assignment = review.assignment
-    if assignment.reviewer_id == user.id:
+def may_read_review(viewer: User, application: Application, *, author_id: int, submitted: bool) -> bool:
+    """The one answer to "may this viewer read this review": its author always; anyone else a submitted one only, and
+    only when they may see the application's reviews (coordinators; an assigned reviewer after submitting their own)."""
+    if author_id == viewer.id:
         return True
-    return review.submitted and can_see_reviews(user, assignment.application)
+    return submitted and can_see_reviews(viewer, application)
 
 
-# The assigned committee reads the application and its documents (DESIGN: "assigned committee ✔").
-if can_review not in EXTRA_READ_RULES:
-    EXTRA_READ_RULES.append(can_review)
+def visible_reviews(viewer: User, application: Application) -> list[Review]:
+    """The application's reviews whose content this viewer may read (the page, its template, dossier and exports)."""
+    query = (
+        select(Review)
+        .join(ReviewAssignment, Review.assignment_id == ReviewAssignment.id)
+        .where(ReviewAssignment.application_id == application.id)
+        .order_by(ReviewAssignment.id)
+    )
+    return [
+        review
+        for review in db.session.scalars(query)
+        if may_read_review(viewer, application, author_id=review.assignment.reviewer_id, submitted=review.submitted)
+    ]

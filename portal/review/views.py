@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext as _l
 
 from portal.core.roles import Role
 from portal.core.templating import register_nav_item
-from portal.review import permissions  # noqa: F401 - registers the committee's read rule
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
