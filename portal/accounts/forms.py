@@ -21,6 +21,22 @@ def timezone_choices() -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in timezone_names()]
 
 
+def new_password_field(label: str) -> PasswordField:
+    """A field for a password being chosen, with the policy in its help text (checked by `password_problems`)."""
+    return PasswordField(
+        label,
+        validators=[DataRequired(), Length(max=MAX_LENGTH)],
+        description=_l("At least 12 characters; not your email address and not a common password."),
+    )
+
+
+def password_confirmation_field(label: str) -> PasswordField:
+    """The same password typed again."""
+    return PasswordField(
+        label, validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))]
+    )
+
+
 class EmailNormalizingMixin:
     """Turns the email field into its canonical form, or explains why it is not an address."""
 
@@ -38,15 +54,8 @@ class RegistrationForm(EmailNormalizingMixin, FlaskForm):
         validators=[DataRequired(), Length(max=200)],
         description=_l("As in your passport, in Latin letters."),
     )
-    password = PasswordField(
-        _l("Password"),
-        validators=[DataRequired(), Length(max=MAX_LENGTH)],
-        description=_l("At least 12 characters; not your email address and not a common password."),
-    )
-    password_confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
-    )
+    password = new_password_field(_l("Password"))
+    password_confirm = password_confirmation_field(_l("Repeat the password"))
     language = SelectField(_l("Language"), choices=language_choices, default="en")
     timezone = SelectField(_l("Time zone"), choices=timezone_choices, default="Asia/Shanghai")
     submit = SubmitField(_l("Create account"))
@@ -62,6 +71,10 @@ class RegistrationForm(EmailNormalizingMixin, FlaskForm):
         problems = password_problems(field.data or "", email=self.email.data or "", name=self.name.data or "")
         if problems:
             raise ValidationError(" ".join(problems))
+
+    def account(self) -> dict[str, str]:
+        """The new account's details as `services.register_applicant` takes them."""
+        return {name: self[name].data for name in ("email", "name", "password", "language", "timezone")}
 
 
 class LoginForm(FlaskForm):
@@ -85,15 +98,8 @@ class ResetRequestForm(FlaskForm):
 
 
 class NewPasswordMixin:
-    password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(), Length(max=MAX_LENGTH)],
-        description=_l("At least 12 characters; not your email address and not a common password."),
-    )
-    password_confirm = PasswordField(
-        _l("Repeat the new password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
-    )
+    password = new_password_field(_l("New password"))
+    password_confirm = password_confirmation_field(_l("Repeat the new password"))
 
 
 class ResetPasswordForm(NewPasswordMixin, FlaskForm):
@@ -118,8 +124,6 @@ class PreferencesForm(FlaskForm):
     )
     submit = SubmitField(_l("Save settings"))
 
-
-class LanguageForm(FlaskForm):
-    """The language switcher in the navigation bar."""
-
-    language = SelectField(_l("Language"), choices=language_choices)
+    def preferences(self) -> dict[str, str]:
+        """The choice as `services.update_preferences` takes it."""
+        return {"language": self.language.data, "timezone": self.timezone.data}

@@ -26,6 +26,17 @@ def _is_common(password: str) -> bool:
     return len(core) >= 4 and core in _common_passwords()
 
 
+def _is_personal(password: str, email: str, name: str) -> str | None:
+    """Why the password is the person's own address or name, if it is."""
+    lowered = password.lower()
+    local_part = email.lower().partition("@")[0]
+    if email and (lowered == email.lower() or (len(local_part) >= 4 and local_part in lowered)):
+        return _("The password must not contain your email address.")
+    if name and len(name) >= 4 and lowered.replace(" ", "") == name.lower().replace(" ", ""):
+        return _("The password must not be your name.")
+    return None
+
+
 def password_problems(password: str, *, email: str = "", name: str = "") -> list[str]:
     """The reasons password is not acceptable, in the viewer's language; empty when it is fine."""
     problems: list[str] = []
@@ -33,12 +44,9 @@ def password_problems(password: str, *, email: str = "", name: str = "") -> list
         problems.append(_("Use at least %(count)d characters.", count=MIN_LENGTH))
     if len(password) > MAX_LENGTH:
         problems.append(_("Use at most %(count)d characters.", count=MAX_LENGTH))
-    lowered = password.lower()
-    local_part = email.lower().partition("@")[0]
-    if email and (lowered == email.lower() or (len(local_part) >= 4 and local_part in lowered)):
-        problems.append(_("The password must not contain your email address."))
-    elif name and len(name) >= 4 and lowered.replace(" ", "") == name.lower().replace(" ", ""):
-        problems.append(_("The password must not be your name."))
+    personal = _is_personal(password, email, name)
+    if personal is not None:
+        problems.append(personal)
     if _is_common(password) or len(set(password)) <= 3:
         problems.append(_("This password is too common or too easy to guess. Please choose another one."))
     return problems

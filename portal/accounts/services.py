@@ -14,7 +14,7 @@ from portal import db
 from portal.accounts.models import AccountToken, TokenPurpose, User, UserRole
 from portal.accounts.passwords import password_problems
 from portal.core import audit
-from portal.core.outbox import queue_email
+from portal.core.outbox import notify
 from portal.core.roles import Role
 from portal.core.rules import RuleViolation
 from portal.core.timeutil import is_valid_timezone, utcnow
@@ -28,9 +28,9 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password-but-as-slow-to-check")
 class AccountError(RuleViolation):
     """A rule of the accounts domain was broken; the message is shown to the user, next to `field` if given."""
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+
+class LinkInvalid(LookupError):
+    """An emailed link that is wrong, used up or expired, or whose account is inactive: a 404 that reveals nothing."""
 
 
 def normalize_email(raw: str) -> str:
@@ -110,22 +110,16 @@ def send_confirmation(user: User) -> None:
     hours = current_app.config["CONFIRM_TOKEN_HOURS"]
     record, token = _issue_token(user, TokenPurpose.CONFIRM_EMAIL, dt.timedelta(hours=hours))
     link = absolute_url("accounts.confirm_email", token_id=record.id, token=token)
-    queue_email(
-        recipient=user.email,
-        language=user.language,
-        template="confirm_email",
-        context={"user": user, "link": link, "hours": hours},
-        user_id=user.id,
-    )
+    notify(user, "confirm_email", link=link, hours=hours)
 
 
-def find_usable_token(token_id: int, token: str, purpose: TokenPurpose) -> AccountToken | None:
-    """The stored token matching id and secret, if it is unused and unexpired; None reveals nothing more."""
+def usable_token(token_id: int, token: str, purpose: TokenPurpose) -> AccountToken:
+    """The stored token matching id and secret, if it is unused and unexpired; LinkInvalid reveals nothing more."""
     record = db.session.get(AccountToken, token_id)
     if record is None or record.purpose != purpose or not token_matches(token, record.token_hash):
-        return None
+        raise LinkInvalid
     if not record.is_usable(utcnow()) or not record.user.active:
-        return None
+        raise LinkInvalid
     return record
 
 
@@ -151,10 +145,14 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def record_login(user: User) -> None:
-    """Note the time of a successful sign-in."""
+def sign_in(email: str, password: str) -> User:
+    """The active user with these credentials, their sign-in noted; refused with one message whatever was wrong."""
+    user = authenticate(email, password)
+    if user is None:
+        raise AccountError(_("The email address or the password is not correct."), field="password")
     user.last_login_at = utcnow()
     audit.record("account.login", user, actor_id=user.id)
+    return user
 
 
 def end_sessions(user: User, reason: str) -> None:
@@ -175,13 +173,7 @@ def request_password_reset(email: str) -> None:
     hours = current_app.config["RESET_TOKEN_HOURS"]
     record, token = _issue_token(user, TokenPurpose.RESET_PASSWORD, dt.timedelta(hours=hours))
     link = absolute_url("accounts.reset_password", token_id=record.id, token=token)
-    queue_email(
-        recipient=user.email,
-        language=user.language,
-        template="reset_password",
-        context={"user": user, "link": link, "hours": hours},
-        user_id=user.id,
-    )
+    notify(user, "reset_password", link=link, hours=hours)
     audit.record("account.password_reset_requested", user, actor_id=user.id)
 
 
@@ -267,27 +259,16 @@ def send_invitation(user: User, *, invited_by: User | None = None) -> None:
     days = invitation_days()
     record, token = _issue_token(user, TokenPurpose.INVITATION, dt.timedelta(days=days))
     link = absolute_url("accounts.accept_invitation", token_id=record.id, token=token)
-    queue_email(
-        recipient=user.email,
-        language=user.language,
-        template="invitation",
-        context={
-            "user": user,
-            "link": link,
-            "days": days,
-            "roles": [entry.role for entry in user.roles],
-            "invited_by": invited_by,
-        },
-        user_id=user.id,
-    )
+    roles = [entry.role for entry in user.roles]
+    notify(user, "invitation", link=link, days=days, roles=roles, invited_by=invited_by)
     audit.record("account.invitation_sent", user, details={"expires_at": record.expires_at.isoformat()})
 
 
-def find_usable_invitation(token_id: int, token: str) -> AccountToken | None:
-    """The usable invitation behind a link; None once used, expired, or when the account already has a password."""
-    record = find_usable_token(token_id, token, TokenPurpose.INVITATION)
-    if record is None or record.user.password_hash is not None:
-        return None
+def usable_invitation(token_id: int, token: str) -> AccountToken:
+    """The usable invitation behind a link; LinkInvalid once used or expired, or when the account has a password."""
+    record = usable_token(token_id, token, TokenPurpose.INVITATION)
+    if record.user.password_hash is not None:
+        raise LinkInvalid
     return record
 
 

@@ -6,7 +6,6 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import db
 from portal.accounts import services
 from portal.accounts.forms import (
     ChangePasswordForm,
@@ -22,6 +21,7 @@ from portal.accounts.forms import (
 from portal.accounts.models import TokenPurpose
 from portal.accounts.session import end_session, start_session
 from portal.core.navigation import is_safe_local_path
+from portal.core.operations import attempt
 from portal.core.permissions import login_required, public
 from portal.extensions import limiter
 
@@ -40,6 +40,11 @@ def _mail_limit() -> str:
     return current_app.config["MAIL_REQUEST_LIMIT"]
 
 
+@bp.errorhandler(services.LinkInvalid)
+def link_invalid(_error: services.LinkInvalid):
+    return render_template("accounts/link_invalid.html"), 404
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_mail_limit, methods=["POST"])
 @public
@@ -47,19 +52,12 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = RegistrationForm()
-    if form.validate_on_submit():
-        user = services.register_applicant(
-            email=form.email.data,
-            name=form.name.data,
-            password=form.password.data,
-            language=form.language.data,
-            timezone=form.timezone.data,
-        )
-        db.session.flush()
-        start_session(user, remember=False)
-        flash(_("Welcome! We have sent you an email: please confirm your address with the link in it."), "success")
-        return redirect(url_for("main.dashboard"))
-    return render_template("accounts/register.html", form=form)
+    registered = form.validate_on_submit() and attempt(lambda: services.register_applicant(**form.account()), form)
+    if not registered:
+        return render_template("accounts/register.html", form=form)
+    start_session(registered.value, remember=False)
+    flash(_("Welcome! We have sent you an email: please confirm your address with the link in it."), "success")
+    return redirect(url_for("main.dashboard"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -74,15 +72,14 @@ def register():
 @public
 def login():
     form = LoginForm()
-    if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
-        if user is not None:
-            services.record_login(user)
-            start_session(user, remember=form.remember.data)
-            target = request.args.get("next")
-            return redirect(target if is_safe_local_path(target) else url_for("main.dashboard"))
-        form.password.errors.append(_("The email address or the password is not correct."))
-    return render_template("accounts/login.html", form=form)
+    signed_in = form.validate_on_submit() and attempt(
+        lambda: services.sign_in(form.email.data, form.password.data), form
+    )
+    if not signed_in:
+        return render_template("accounts/login.html", form=form)
+    start_session(signed_in.value, remember=form.remember.data)
+    target = request.args.get("next")
+    return redirect(target if is_safe_local_path(target) else url_for("main.dashboard"))
 
 
 @bp.post("/logout")
@@ -97,9 +94,7 @@ def logout():
 @bp.route("/confirm/<int:token_id>/<token>", methods=["GET", "POST"])
 @public
 def confirm_email(token_id: int, token: str):
-    record = services.find_usable_token(token_id, token, TokenPurpose.CONFIRM_EMAIL)
-    if record is None:
-        return render_template("accounts/link_invalid.html"), 404
+    record = services.usable_token(token_id, token, TokenPurpose.CONFIRM_EMAIL)
     form = ConfirmEmailForm()
     if form.validate_on_submit():  # a GET never acts: mail scanners open links by themselves
         services.confirm_email(record)
@@ -133,35 +128,25 @@ def request_reset():
 @bp.route("/reset/<int:token_id>/<token>", methods=["GET", "POST"])
 @public
 def reset_password(token_id: int, token: str):
-    record = services.find_usable_token(token_id, token, TokenPurpose.RESET_PASSWORD)
-    if record is None:
-        return render_template("accounts/link_invalid.html"), 404
+    record = services.usable_token(token_id, token, TokenPurpose.RESET_PASSWORD)
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password(record, form.password.data)
-        except services.AccountError as error:
-            form.password.errors.append(str(error))
-        else:
-            end_session()
-            flash(_("Your password has been changed. Please sign in with the new password."), "success")
-            return redirect(url_for("accounts.login"))
+    if form.validate_on_submit() and attempt(lambda: services.reset_password(record, form.password.data), form):
+        end_session()
+        flash(_("Your password has been changed. Please sign in with the new password."), "success")
+        return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form)
 
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 def change_password():
-    form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(current_user._get_current_object(), form.current_password.data, form.password.data)
-        except services.AccountError as error:
-            getattr(form, error.field or "password").errors.append(str(error))
-        else:
-            start_session(current_user._get_current_object(), remember=False)
-            flash(_("Your password has been changed. Other devices have been signed out."), "success")
-            return redirect(url_for("accounts.settings"))
+    user, form = current_user._get_current_object(), ChangePasswordForm()
+    if form.validate_on_submit() and attempt(
+        lambda: services.change_password(user, form.current_password.data, form.password.data), form
+    ):
+        start_session(user, remember=False)
+        flash(_("Your password has been changed. Other devices have been signed out."), "success")
+        return redirect(url_for("accounts.settings"))
     return render_template("accounts/change_password.html", form=form)
 
 
@@ -170,8 +155,7 @@ def change_password():
 def settings():
     user = current_user._get_current_object()
     form = PreferencesForm(obj=user)
-    if form.validate_on_submit():
-        services.update_preferences(user, language=form.language.data, timezone=form.timezone.data)
+    if form.validate_on_submit() and attempt(lambda: services.update_preferences(user, **form.preferences()), form):
         flash(_("Your settings have been saved."), "success")
         return redirect(url_for("accounts.settings"))
     return render_template("accounts/settings.html", form=form)
@@ -180,17 +164,11 @@ def settings():
 @bp.route("/invitation/<int:token_id>/<token>", methods=["GET", "POST"])
 @public
 def accept_invitation(token_id: int, token: str):
-    record = services.find_usable_invitation(token_id, token)
-    if record is None:
-        return render_template("accounts/link_invalid.html"), 404
+    record = services.usable_invitation(token_id, token)
     form = InvitationForm()
-    if form.validate_on_submit():  # a GET only shows the form: mail scanners open links by themselves
-        try:
-            services.accept_invitation(record, form.password.data)
-        except services.AccountError as error:
-            form.password.errors.append(str(error))
-        else:
-            end_session()
-            flash(_("Your password has been set. Please sign in."), "success")
-            return redirect(url_for("accounts.login"))
+    # A GET only shows the form: mail scanners open links by themselves.
+    if form.validate_on_submit() and attempt(lambda: services.accept_invitation(record, form.password.data), form):
+        end_session()
+        flash(_("Your password has been set. Please sign in."), "success")
+        return redirect(url_for("accounts.login"))
     return render_template("accounts/invitation.html", form=form, user=record.user)

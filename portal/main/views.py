@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
-from portal import db
-from portal.accounts.forms import LanguageForm, ResendConfirmationForm
 from portal.accounts.services import update_preferences
 from portal.applications.services import applications_of
 from portal.core.navigation import is_safe_local_path
@@ -17,6 +13,8 @@ from portal.core.permissions import PUBLIC, login_required, public
 from portal.core.roles import Role
 from portal.core.templating import register_nav_item
 from portal.extensions import csrf, limiter
+from portal.main.forms import LanguageForm
+from portal.main.services import database_reachable
 from portal.supervisors.services import list_universities
 
 bp = Blueprint("main", __name__)
@@ -32,7 +30,7 @@ def index():
 @login_required
 def dashboard():
     applications = applications_of(current_user) if current_user.has_role(Role.APPLICANT) else []
-    return render_template("main/dashboard.html", resend_form=ResendConfirmationForm(), applications=applications)
+    return render_template("main/dashboard.html", applications=applications)
 
 
 @bp.get("/imprint")
@@ -64,11 +62,7 @@ def set_language():
 @csrf.exempt
 @public
 def healthz():
-    try:
-        with db.get_engine(current_app).connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        current_app.logger.exception("Health check: database unreachable")
+    if not database_reachable():
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -85,6 +86,13 @@ class DirectoryFilter:
     field: str = ""
     country: str = ""
 
+    @classmethod
+    def from_values(cls, values: Mapping[str, str]) -> DirectoryFilter:
+        """The filter a search form sent: the text (q, at most 100 characters), a university code, a research field."""
+        return cls(
+            text=values.get("q", "")[:100], university=values.get("university", ""), field=values.get("field", "")
+        )
+
 
 def directory_query(filters: DirectoryFilter) -> Select:
     """Active supervisors matching the filters, ordered by university and name (users and universities joined)."""
@@ -118,17 +126,26 @@ def list_supervisors(filters: DirectoryFilter) -> list[SupervisorProfile]:
     return list(db.session.scalars(directory_query(filters)))
 
 
+# The most candidates a supervisor may take in one round (whoever sets the number: the supervisor or a coordinator).
 MAX_CAPACITY = 20
 
 
 class AvailabilityError(RuleViolation):
-    """The availability a supervisor asked for is not possible; the message is for them."""
+    """The availability asked for is not possible; the message is for the person who asked."""
+
+
+def check_capacity(capacity: int | None, *, field: str | None = "capacity") -> int:
+    """The capacity, if it is a whole number of candidates per round from 0 to MAX_CAPACITY; refused otherwise."""
+    if capacity is None or not 0 <= capacity <= MAX_CAPACITY:
+        raise AvailabilityError(
+            _("Please give a number of candidates between 0 and %(max)d.", max=MAX_CAPACITY), field=field
+        )
+    return capacity
 
 
 def set_availability(profile: SupervisorProfile, *, accepting: bool, capacity: int) -> None:
     """A supervisor says whether they take new candidates and how many per round."""
-    if not 0 <= capacity <= MAX_CAPACITY:
-        raise AvailabilityError(_("Please give a number of candidates between 0 and %(max)d.", max=MAX_CAPACITY))
+    check_capacity(capacity)
     before = {"accepting": profile.accepting_candidates, "capacity": profile.capacity}
     profile.accepting_candidates = accepting
     profile.capacity = capacity

@@ -16,11 +16,7 @@ bp = Blueprint("supervisors", __name__, url_prefix="/supervisors")
 @bp.get("/")
 @public
 def directory():
-    filters = DirectoryFilter(
-        text=request.args.get("q", "")[:100],
-        university=request.args.get("university", ""),
-        field=request.args.get("field", ""),
-    )
+    filters = DirectoryFilter.from_values(request.args)
     return render_template(
         "supervisors/directory.html",
         profiles=list_supervisors(filters),
