@@ -20,6 +20,7 @@ from portal.applications.models import (
 from portal.core.audit import AuditEvent
 from portal.core.outbox import OutboxEmail
 from portal.core.timeutil import utcnow
+from portal.core.versions import StaleVersion
 from tests.factories import (
     ApplicationFactory,
     IntakeRoundFactory,
@@ -60,20 +61,26 @@ def test_saving_a_step_follows_the_deadline_to_the_second(ctx):
         application,
         "proposal",
         {"proposal_title": "Before"},
-        expected_version=None,
+        expected_version=application.version,
         now=CLOSES - dt.timedelta(seconds=1),
     )
     with pytest.raises(services.ApplicationError, match="deadline has passed"):
-        services.save_step(application, "proposal", {"proposal_title": "After"}, expected_version=None, now=CLOSES)
+        services.save_step(
+            application, "proposal", {"proposal_title": "After"}, expected_version=application.version, now=CLOSES
+        )
     assert db.session.get(Application, application.id).proposal_title == "Before"
 
 
 def test_submission_follows_the_deadline(ctx):
     application = complete_application(intake_round=round_closing_at(CLOSES))
     with pytest.raises(services.ApplicationError, match="deadline has passed"):
-        workflow.submit(application, declaration=True, expected_version=None, now=CLOSES + dt.timedelta(seconds=1))
+        workflow.submit(
+            application, declaration=True, expected_version=application.version, now=CLOSES + dt.timedelta(seconds=1)
+        )
     assert application.state == ApplicationState.DRAFT and application.reference is None
-    workflow.submit(application, declaration=True, expected_version=None, now=CLOSES - dt.timedelta(seconds=1))
+    workflow.submit(
+        application, declaration=True, expected_version=application.version, now=CLOSES - dt.timedelta(seconds=1)
+    )
     assert application.state == ApplicationState.SUBMITTED
 
 
@@ -83,7 +90,7 @@ def test_stale_version_is_refused_and_changes_nothing(ctx):
         application, "proposal", {"proposal_title": "First"}, expected_version=application.version, now=utcnow()
     )
     old_version = application.version - 1
-    with pytest.raises(services.StaleApplication):
+    with pytest.raises(StaleVersion):
         services.save_step(
             application, "proposal", {"proposal_title": "Second"}, expected_version=old_version, now=utcnow()
         )
@@ -121,7 +128,12 @@ def test_one_german_and_one_chinese_supervisor(ctx, german_code, chinese_code, f
     german, chinese = supervisor(german_code), supervisor(chinese_code)
     with pytest.raises(services.ApplicationError) as refused:
         services.choose_supervisors(
-            application, german_id=german.id, chinese_id=chinese.id, motivation="x", expected_version=None, now=utcnow()
+            application,
+            german_id=german.id,
+            chinese_id=chinese.id,
+            motivation="x",
+            expected_version=application.version,
+            now=utcnow(),
         )
     assert refused.value.field == field
     assert application.german_supervisor_id is None and application.chinese_supervisor_id is None
@@ -142,13 +154,23 @@ def test_capacity_reached_by_admitted_candidates_blocks_the_choice(ctx):
     application = ApplicationFactory(intake_round=earlier.intake_round)
     with pytest.raises(services.ApplicationError, match="cannot take further candidates") as refused:
         services.choose_supervisors(
-            application, german_id=full.id, chinese_id=chinese.id, motivation="x", expected_version=None, now=utcnow()
+            application,
+            german_id=full.id,
+            chinese_id=chinese.id,
+            motivation="x",
+            expected_version=application.version,
+            now=utcnow(),
         )
     assert refused.value.field == "german_supervisor"
     # The Chinese supervisor (capacity 2) still has room; and in another round the German one is free again.
     other_round = ApplicationFactory()
     services.choose_supervisors(
-        other_round, german_id=full.id, chinese_id=chinese.id, motivation="x", expected_version=None, now=utcnow()
+        other_round,
+        german_id=full.id,
+        chinese_id=chinese.id,
+        motivation="x",
+        expected_version=other_round.version,
+        now=utcnow(),
     )
     assert other_round.german_supervisor_id == full.id
 
@@ -169,7 +191,12 @@ def test_supervisor_not_taking_candidates_cannot_be_chosen(ctx):
     application = ApplicationFactory()
     with pytest.raises(services.ApplicationError, match="cannot take further candidates"):
         services.choose_supervisors(
-            application, german_id=closed.id, chinese_id=None, motivation="", expected_version=None, now=utcnow()
+            application,
+            german_id=closed.id,
+            chinese_id=None,
+            motivation="",
+            expected_version=application.version,
+            now=utcnow(),
         )
 
 
@@ -184,7 +211,7 @@ def test_deactivated_supervisor_is_not_in_the_directory(ctx):
 def test_incomplete_application_cannot_be_submitted(ctx):
     application = ApplicationFactory()
     with pytest.raises(services.ApplicationError, match="not complete") as refused:
-        workflow.submit(application, declaration=True, expected_version=None, now=utcnow())
+        workflow.submit(application, declaration=True, expected_version=application.version, now=utcnow())
     assert "Personal data" in str(refused.value) and "Referees" in str(refused.value)
     assert application.state == ApplicationState.DRAFT
 
@@ -195,13 +222,13 @@ def test_master_or_equivalent_is_required(ctx):
     db.session.flush()
     db.session.expire(application)
     with pytest.raises(services.ApplicationError, match="Education"):
-        workflow.submit(application, declaration=True, expected_version=None, now=utcnow())
+        workflow.submit(application, declaration=True, expected_version=application.version, now=utcnow())
 
 
 def test_declaration_is_required(ctx):
     application = complete_application()
     with pytest.raises(services.ApplicationError, match="declaration"):
-        workflow.submit(application, declaration=False, expected_version=None, now=utcnow())
+        workflow.submit(application, declaration=False, expected_version=application.version, now=utcnow())
 
 
 def test_submission_numbers_locks_audits_and_emails(ctx):
@@ -211,13 +238,15 @@ def test_submission_numbers_locks_audits_and_emails(ctx):
     first = complete_application(intake_round=intake, applicant=UserFactory(language="zh"))
     second = complete_application(intake_round=intake)
     workflow.submit(first, declaration=True, expected_version=first.version, now=utcnow())
-    workflow.submit(second, declaration=True, expected_version=None, now=utcnow())
+    workflow.submit(second, declaration=True, expected_version=second.version, now=utcnow())
     assert (first.reference, second.reference) == ("IPK-2027-0001", "IPK-2027-0002")
     assert first.state == ApplicationState.SUBMITTED and first.submitted_at is not None
     with pytest.raises(services.ApplicationError, match="submitted and can no longer be changed"):
-        services.save_step(first, "proposal", {"proposal_title": "Changed"}, expected_version=None, now=utcnow())
+        services.save_step(
+            first, "proposal", {"proposal_title": "Changed"}, expected_version=first.version, now=utcnow()
+        )
     with pytest.raises(services.ApplicationError):
-        workflow.submit(first, declaration=True, expected_version=None, now=utcnow())
+        workflow.submit(first, declaration=True, expected_version=first.version, now=utcnow())
     assert first.reference == "IPK-2027-0001"
     event = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "application.submitted", AuditEvent.target_id == first.id)
@@ -237,26 +266,26 @@ def test_submission_numbers_locks_audits_and_emails(ctx):
 
 def test_withdraw_until_a_decision_is_released(ctx):
     application = complete_application()
-    workflow.submit(application, declaration=True, expected_version=None, now=utcnow())
-    workflow.withdraw(application, expected_version=None, now=utcnow())
+    workflow.submit(application, declaration=True, expected_version=application.version, now=utcnow())
+    workflow.withdraw(application, expected_version=application.version, now=utcnow())
     assert application.state == ApplicationState.WITHDRAWN and application.withdrawn_at is not None
     with pytest.raises(services.ApplicationError):
-        workflow.withdraw(application, expected_version=None, now=utcnow())
+        workflow.withdraw(application, expected_version=application.version, now=utcnow())
 
     # Decided but not released: to the applicant it is still under review, so they may withdraw (and learn nothing).
     unreleased = complete_application()
-    workflow.submit(unreleased, declaration=True, expected_version=None, now=utcnow())
+    workflow.submit(unreleased, declaration=True, expected_version=unreleased.version, now=utcnow())
     admit(unreleased)
-    workflow.withdraw(unreleased, expected_version=None, now=utcnow())
+    workflow.withdraw(unreleased, expected_version=unreleased.version, now=utcnow())
     assert unreleased.state == ApplicationState.WITHDRAWN
 
     released = complete_application()
-    workflow.submit(released, declaration=True, expected_version=None, now=utcnow())
+    workflow.submit(released, declaration=True, expected_version=released.version, now=utcnow())
     admit(released)
     released.decision.released_at = utcnow()
     db.session.flush()
     with pytest.raises(services.ApplicationError, match="released"):
-        workflow.withdraw(released, expected_version=None, now=utcnow())
+        workflow.withdraw(released, expected_version=released.version, now=utcnow())
     assert released.state == ApplicationState.DECIDED
 
 
@@ -294,19 +323,27 @@ def test_consents_are_recorded_with_time_and_version_and_can_be_withdrawn(ctx):
     application = ApplicationFactory()
     now = utcnow()
     services.save_step(
-        application, "personal", {"privacy_consent": True, "transfer_consent": False}, expected_version=None, now=now
+        application,
+        "personal",
+        {"privacy_consent": True, "transfer_consent": False},
+        expected_version=application.version,
+        now=now,
     )
     assert application.privacy_consent_at == now and application.privacy_consent_version == "2026-11"
     assert application.transfer_consent_at is None
     services.save_step(
-        application, "personal", {"privacy_consent": False, "transfer_consent": True}, expected_version=None, now=now
+        application,
+        "personal",
+        {"privacy_consent": False, "transfer_consent": True},
+        expected_version=application.version,
+        now=now,
     )
     assert application.privacy_consent_at is None and application.transfer_consent_at == now
 
 
 def test_a_draft_can_be_withdrawn(ctx):
     application = ApplicationFactory()
-    workflow.withdraw(application, expected_version=None, now=utcnow())
+    workflow.withdraw(application, expected_version=application.version, now=utcnow())
     db.session.flush()
     assert db.session.get(Application, application.id).state == ApplicationState.WITHDRAWN
 
@@ -317,7 +354,7 @@ def test_submission_asks_both_supervisors_for_a_statement_in_their_language(ctx)
     chinese = supervisor("TONGJI")
     chinese.user.language = "zh"
     application = complete_application(german_supervisor=german, chinese_supervisor=chinese)
-    workflow.submit(application, declaration=True, expected_version=None, now=utcnow())
+    workflow.submit(application, declaration=True, expected_version=application.version, now=utcnow())
     mails = db.session.scalars(select(OutboxEmail).where(OutboxEmail.template == "statement_requested")).all()
     assert {(m.recipient, m.language) for m in mails} == {(german.user.email, "de"), (chinese.user.email, "zh")}
     assert all(f"/supervise/{application.id}" in m.body for m in mails)
@@ -335,7 +372,7 @@ def test_words_are_counted_like_the_browser_counts_them(text, words):
 
 def test_closing_a_round_puts_its_submitted_applications_under_review(ctx):
     application = complete_application()
-    workflow.submit(application, declaration=True, expected_version=None, now=utcnow())
+    workflow.submit(application, declaration=True, expected_version=application.version, now=utcnow())
     draft = ApplicationFactory(intake_round=application.intake_round)
     assert workflow.begin_review_of_closed_rounds(utcnow()) == 0  # still open
     assert workflow.begin_review_of_closed_rounds(application.intake_round.closes_at) == 1

@@ -19,11 +19,12 @@ from portal import db
 from portal.accounts.models import User
 from portal.applications import documents
 from portal.applications.models import Application, ApplicationState, Document, DocumentKind, IntakeRound
-from portal.applications.services import ApplicationError, StaleApplication
+from portal.applications.services import ApplicationError
 from portal.core import audit, pdfcheck, storage
 from portal.core.roles import Role
 from portal.core.templating import format_local
 from portal.core.timeutil import utcnow
+from portal.core.versions import StaleVersion
 from tests.conftest import sign_in
 from tests.factories import ApplicationFactory, add_document, complete_application, make_pdf, supervisor
 
@@ -250,13 +251,14 @@ def test_referee_letters_cannot_be_uploaded_on_the_applicants_step(app, client, 
     assert documents_of(draft_id) == [] and stored_files(app) == before
 
     # Nor through the service.
+    application = get_application(draft_id)
     with pytest.raises(ApplicationError) as refused:
         documents.upload_document(
-            get_application(draft_id),
+            application,
             DocumentKind.REFEREE_LETTER,
             "letter.pdf",
             io.BytesIO(make_pdf()),
-            expected_version=None,
+            expected_version=application.version,
             now=utcnow(),
         )
     assert refused.value.field == "kind"
@@ -497,11 +499,13 @@ def test_a_save_racing_past_the_version_check_keeps_no_file(app, draft_id):
     )
     before = stored_files(app)
 
-    with pytest.raises(StaleApplication):
+    with pytest.raises(StaleVersion):
         documents.upload_document(
             application, "cv", "cv.pdf", io.BytesIO(make_pdf()), expected_version=version, now=utcnow()
         )
 
+    assert stored_files(app) == before  # not even written before the transaction ends
+    db.session.rollback()  # as the view helper or the error handler does with a refusal
     assert stored_files(app) == before
     assert documents_of(draft_id) == []
 

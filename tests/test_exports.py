@@ -62,7 +62,7 @@ def submitted_application(app, user_id: int) -> int:
     with app.test_request_context():
         application = complete_application(applicant=db.session.get(User, user_id))
         application.abstract = ABSTRACT
-        workflow.submit(application, declaration=True, expected_version=None, now=utcnow())
+        workflow.submit(application, declaration=True, expected_version=application.version, now=utcnow())
         db.session.commit()
         return application.id
 

@@ -311,7 +311,7 @@ def test_only_the_token_hash_is_stored(app, submitted, smtp_server):
 
 def test_invitation_can_be_sent_from_the_draft_and_is_not_repeated_on_submission(app, client, applicant, smtp_server):
     application = db.session.get(Application, completed(app, applicant))
-    response = client.post(f"{step_url(application.id)}/1/invite")
+    response = client.post(f"{step_url(application.id)}/1/invite", data={"version": current_version(application.id)})
     assert response.status_code == 302
     assert referee(application.id, 1).invited_at is not None and referee(application.id, 2).invited_at is None
     early = fresh_link(app, application.id, 1, smtp_server)
@@ -330,7 +330,9 @@ def test_invitation_can_be_sent_from_the_draft_and_is_not_repeated_on_submission
 def test_resending_makes_the_old_link_stop_working(app, client, submitted, smtp_server):
     old = fresh_link(app, submitted, 1, smtp_server)
     other = fresh_link(app, submitted, 2, smtp_server)
-    response = client.post(f"{step_url(submitted)}/1/invite", follow_redirects=True)
+    response = client.post(
+        f"{step_url(submitted)}/1/invite", data={"version": current_version(submitted)}, follow_redirects=True
+    )
     assert "An invitation has been sent to" in response.get_data(as_text=True)
     new = fresh_link(app, submitted, 1, smtp_server)
     assert new != old
@@ -348,9 +350,9 @@ def test_resends_are_capped(app, submitted):
     with app.test_request_context("/"):
         application = db.session.get(Application, submitted)
         for _ in range(invitations.MAX_INVITATIONS - 1):
-            invitations.invite(application, 1, now=utcnow())
+            invitations.invite(application, 1, expected_version=application.version, now=utcnow())
         with pytest.raises(invitations.RefereeError, match="already been invited"):
-            invitations.invite(application, 1, now=utcnow())
+            invitations.invite(application, 1, expected_version=application.version, now=utcnow())
         db.session.commit()
     sent = db.session.scalar(
         select(func.count(OutboxEmail.id)).where(OutboxEmail.recipient == referee(submitted, 1).email)
@@ -400,7 +402,9 @@ def test_a_referee_who_has_answered_cannot_be_changed(app, client, submitted, sm
     response = client.post(step_url(submitted), data=forged)
     assert response.status_code == 200 and "can no longer be changed" in response.get_data(as_text=True)
     assert referee(submitted, 1).email == answered.email
-    assert client.post(f"{step_url(submitted)}/1/invite").status_code == 302
+    assert (
+        client.post(f"{step_url(submitted)}/1/invite", data={"version": current_version(submitted)}).status_code == 302
+    )
     assert referee(submitted, 1).invitations_sent == 1
     assert client.get(link).status_code == 200  # the referee can still see and replace the letter
 
@@ -410,7 +414,7 @@ def test_a_referee_who_has_answered_cannot_be_changed(app, client, submitted, sm
             invitations.save_referees(
                 application,
                 {1: {"name": "Prof. X", "email": "x@example.org", "institution": "Tongji", "relation": "other"}},
-                expected_version=None,
+                expected_version=application.version,
                 now=utcnow(),
             )
 
@@ -421,10 +425,10 @@ def test_referees_cannot_be_changed_after_letters_are_due(app, submitted):
         later = application.intake_round.letters_due + dt.timedelta(minutes=1)
         assert not invitations.can_change_referees(application, later)
         with pytest.raises(invitations.RefereeError, match="deadline"):
-            invitations.invite(application, 1, now=later)
+            invitations.invite(application, 1, expected_version=application.version, now=later)
         data = {"name": "Prof. X", "email": "x@example.org", "institution": "Tongji", "relation": "other"}
         with pytest.raises(invitations.RefereeError, match="deadline"):
-            invitations.save_referees(application, {1: data}, expected_version=None, now=later)
+            invitations.save_referees(application, {1: data}, expected_version=application.version, now=later)
 
 
 # --- The referee's page --------------------------------------------------------------------------------------------
@@ -600,7 +604,7 @@ def test_a_link_stops_at_the_rounds_letter_deadline(app, submitted):
 
 def test_an_early_link_of_a_draft_works_only_while_the_round_is_open(app, client, applicant, smtp_server):
     application_id = completed(app, applicant)
-    client.post(f"{step_url(application_id)}/2/invite")
+    client.post(f"{step_url(application_id)}/2/invite", data={"version": current_version(application_id)})
     link = fresh_link(app, application_id, 2, smtp_server)
     assert client.get(link).status_code == 200
     application = db.session.get(Application, application_id)
@@ -688,6 +692,6 @@ def test_each_referee_is_written_to_in_the_language_chosen_for_them(app, client,
     assert client.post(step_url(draft_id), data=data).status_code == 302
     languages = {r.position: r.language for r in db.session.get(Application, draft_id).referees}
     assert languages == {1: "de", 2: "zh"}
-    client.post(f"{step_url(draft_id)}/2/invite")
+    client.post(f"{step_url(draft_id)}/2/invite", data={"version": current_version(draft_id)})
     invitation = db.session.scalars(select(OutboxEmail).where(OutboxEmail.template == "referee_invitation")).one()
     assert invitation.language == "zh" and invitation.recipient == "referee2@uni.example.org"

@@ -63,7 +63,7 @@ def has_room(profile: SupervisorProfile, admitted: int) -> bool:
 
 @dataclass(frozen=True)
 class CapacityLoad:
-    """A supervisor's admitted candidates in a round, the application at hand not counted."""
+    """A supervisor's admitted candidates in a round (the application at hand, if any, not counted)."""
 
     profile: SupervisorProfile
     admitted: int
@@ -71,6 +71,11 @@ class CapacityLoad:
     @property
     def capacity(self) -> int:
         return self.profile.capacity
+
+    @property
+    def available(self) -> bool:
+        """Whether the supervisor can be chosen: they have room for one more candidate in the round."""
+        return has_room(self.profile, self.admitted)
 
 
 def loads_beyond_capacity(application: Application) -> list[CapacityLoad]:

@@ -1,21 +1,18 @@
-"""Step 6 (documents): upload, replace and delete the applicant's PDFs; who may download a document."""
+"""Step 6 (documents): upload, replace and delete the applicant's PDFs (who may download one: permissions.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import gettext as _
 
-from portal.accounts.models import User
+from portal import db
 from portal.applications import services
 from portal.applications.models import Application, Document, DocumentKind
-from portal.applications.permissions import can_read_letters, can_view
-from portal.applications.services import ApplicationError, StaleApplication
+from portal.applications.services import ApplicationError
 from portal.applications.steps import REQUIRED_DOCUMENTS
 from portal.core import audit, pdfcheck, storage
 
@@ -71,26 +68,6 @@ def documents_by_kind(application: Application) -> list[KindGroup]:
     ]
 
 
-def touch(application: Application, now: dt.datetime) -> None:
-    """Write the application row so that its version moves on (documents are child rows); stale writers lose."""
-    application.updated_at = now
-    services.flush_or_conflict()
-
-
-@contextmanager
-def _stale_means_choose_again() -> Iterator[None]:
-    # The generic message speaks of entries kept in the form; a chosen file is never kept by the browser.
-    try:
-        yield
-    except StaleApplication as error:
-        raise StaleApplication(
-            _(
-                "This application was changed in another tab or window, so nothing was changed. "
-                "Please check the list of documents and try again."
-            )
-        ) from error
-
-
 def _upload_kind(value: DocumentKind | str) -> DocumentKind:
     kind = DocumentKind(value) if value in set(DocumentKind) else None
     if kind not in UPLOAD_KINDS:
@@ -109,11 +86,10 @@ def upload_document(
 ) -> Document:
     """Check and store an uploaded PDF as a document of the draft; a CV or proposal replaces the previous one.
 
-    Raises ApplicationError (with `field` "kind" or "file") when the file is refused, StaleApplication when the
+    Raises ApplicationError (with `field` "kind" or "file") when the file is refused, StaleVersion when the
     application changed since the form was loaded; in both cases nothing is stored.
     """
-    with _stale_means_choose_again():
-        services.ensure_editable(application, expected_version, now)
+    services.ensure_editable(application, expected_version, now)
     kind = _upload_kind(kind)
     existing = [document for document in application.documents if document.kind == kind]
     if kind not in SINGLE_FILE_KINDS and len(existing) >= MAX_FILES_PER_KIND:
@@ -124,30 +100,15 @@ def upload_document(
             ),
             field="kind",
         )
-    try:
-        content = pdfcheck.read_upload(stream, upload_limit())
-        page_count = pdfcheck.check_pdf(content, upload_limit())
-    except pdfcheck.UploadRejected as error:
-        raise ApplicationError(str(error), field="file") from error
-
-    stored = storage.save_bytes(content)
-    storage.forget_if_rolled_back(stored.key)
-    document = Document(
-        kind=kind,
-        original_filename=storage.safe_filename(filename),
-        storage_key=stored.key,
-        size_bytes=stored.size_bytes,
-        sha256=stored.sha256,
-        page_count=page_count,
-        uploaded_at=now,
-    )
+    content, page_count = _checked_pdf(stream)
+    services.touch(application, now)  # a save that lost the race to another tab is refused before a file is written
+    document = _stored_document(kind, filename, content, page_count, now)
     replaced = existing if kind in SINGLE_FILE_KINDS else []
     for old in replaced:
         application.documents.remove(old)
         storage.delete_after_commit(old.storage_key)
     application.documents.append(document)
-    with _stale_means_choose_again():
-        touch(application, now)
+    db.session.flush()
     for old in replaced:
         audit.record("document.deleted", old, details={**_details(application, old), "replaced_by": document.id})
     audit.record(
@@ -158,19 +119,41 @@ def upload_document(
     return document
 
 
+def _checked_pdf(stream: BinaryIO) -> tuple[bytes, int]:
+    """The upload's content and page count, if it is a readable PDF within the size limit."""
+    try:
+        content = pdfcheck.read_upload(stream, upload_limit())
+        return content, pdfcheck.check_pdf(content, upload_limit())
+    except pdfcheck.UploadRejected as error:
+        raise ApplicationError(str(error), field="file") from error
+
+
+def _stored_document(kind: DocumentKind, filename: str, content: bytes, page_count: int, now: dt.datetime) -> Document:
+    """A document for the content, its file written now and deleted again if the transaction is rolled back."""
+    stored = storage.save_bytes(content)
+    storage.forget_if_rolled_back(stored.key)
+    return Document(
+        kind=kind,
+        original_filename=storage.safe_filename(filename),
+        storage_key=stored.key,
+        size_bytes=stored.size_bytes,
+        sha256=stored.sha256,
+        page_count=page_count,
+        uploaded_at=now,
+    )
+
+
 def delete_document(
     application: Application, document_id: int, *, expected_version: int | None, now: dt.datetime
 ) -> Document:
     """Remove one of the draft's documents; its file goes once the change has committed."""
-    with _stale_means_choose_again():
-        services.ensure_editable(application, expected_version, now)
+    services.ensure_editable(application, expected_version, now)
     document = next((d for d in applicant_documents(application) if d.id == document_id), None)
     if document is None:
         raise ApplicationError(_("This document is not part of your application."))
     application.documents.remove(document)
     storage.delete_after_commit(document.storage_key)
-    with _stale_means_choose_again():
-        touch(application, now)
+    services.touch(application, now)
     audit.record("document.deleted", document, details=_details(application, document))
     return document
 
@@ -185,10 +168,13 @@ def _details(application: Application, document: Document) -> dict:
     }
 
 
-def can_download(user: User, document: Document) -> bool:
-    """Referees' letters for those who may read letters (never the applicant); anything else for those who may view."""
-    check = can_read_letters if document.kind == DocumentKind.REFEREE_LETTER else can_view
-    return check(user, document.application)
+def open_stored(document: Document) -> BinaryIO | None:
+    """The document's file, opened for reading; None (and an error in the log) when the file is missing."""
+    try:
+        return storage.open_file(document.storage_key)
+    except FileNotFoundError:
+        current_app.logger.error("The file of document %s is missing (%s)", document.id, document.storage_key)
+        return None
 
 
 def download_name(document: Document) -> str:

@@ -1,15 +1,20 @@
-"""One form per step of the application."""
+"""The forms of the application's pages: one per step, the degrees, documents and referees, submit and withdraw."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, Self
 
+from flask import request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
-    HiddenField,
+    Form,
+    FormField,
     IntegerField,
     SelectField,
     StringField,
@@ -18,9 +23,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from portal.applications.models import DEGREE_LABELS, LanguageLevel
+from portal.applications import documents, invitations
+from portal.applications.models import DEGREE_LABELS, RELATION_LABELS, Application, LanguageLevel
+from portal.applications.services import SupervisorChoices
 from portal.applications.steps import ABSTRACT_WORD_LIMIT, count_words
 from portal.core.countries import country_choices
+from portal.core.i18n import LANGUAGE_NAMES
+from portal.core.pdfcheck import human_size
+from portal.core.versions import VersionedForm
 from portal.supervisors.models import RESEARCH_FIELD_LABELS
 
 MOTIVATION_WORD_LIMIT = 300
@@ -74,22 +84,31 @@ class WordLimit:
             )
 
 
-class VersionedForm(FlaskForm):
-    """Carries the application's version at loading, so that a save from an outdated tab is noticed."""
+class ApplicationForm(VersionedForm):
+    """A form about one application: it carries the version the application had when the page was loaded."""
 
-    version = HiddenField()
+    @classmethod
+    def for_page(cls, application: Application, **kwargs: Any) -> Self:
+        """On a GET the form shows the application as saved, with its version; on a POST it holds what was sent."""
+        if request.method != "GET":
+            return cls(**kwargs)
+        form = cls(obj=application, **kwargs)
+        form.show(application)
+        return form
 
-    @property
-    def expected_version(self) -> int:
-        """The version the form was loaded at (every page of the portal sends it).
+    @classmethod
+    def blank(cls, application: Application, **kwargs: Any) -> Self:
+        """An empty form at the application's current version (beside another form of the page that was sent)."""
+        form = cls(formdata=None, **kwargs)
+        form.load_version(application)
+        return form
 
-        A missing or non-numeric version counts as outdated: 0, which no application has (versions start at 1), so
-        the services refuse the change as made in another tab instead of skipping the check.
-        """
-        return int(self.version.data) if str(self.version.data or "").isdigit() else 0
+    def show(self, application: Application) -> None:
+        """Fill in, for a GET, what the application's same-named attributes do not give."""
+        self.load_version(application)
 
 
-class StepForm(VersionedForm):
+class StepForm(ApplicationForm):
     """A step of the application: saved as a draft."""
 
     save = SubmitField(_l("Save"))
@@ -136,6 +155,11 @@ class PersonalForm(StepForm):
         )
     )
 
+    def show(self, application: Application) -> None:
+        super().show(application)
+        self.privacy_consent.data = application.privacy_consent_at is not None
+        self.transfer_consent.data = application.transfer_consent_at is not None
+
     def validate_date_of_birth(self, field: DateField) -> None:
         if field.data is None:
             return
@@ -145,7 +169,7 @@ class PersonalForm(StepForm):
             raise ValidationError(_l("Please check the date of birth."))
 
 
-class EducationForm(VersionedForm):
+class EducationForm(ApplicationForm):
     level = SelectField(_l("Level"), choices=degree_options, validators=[DataRequired()])
     degree = StringField(
         _l("Degree"), validators=[DataRequired(), Length(max=200)], description=_l("For example: Master of Engineering")
@@ -213,15 +237,33 @@ class SupervisorsForm(StepForm):
         render_kw={"rows": 5, "data-word-limit": MOTIVATION_WORD_LIMIT},
     )
 
+    def show(self, application: Application) -> None:
+        super().show(application)
+        self.german_supervisor.data = application.german_supervisor_id
+        self.chinese_supervisor.data = application.chinese_supervisor_id
 
-class SubmitForm(VersionedForm):
+    def offer(self, choices: SupervisorChoices) -> None:
+        """Offer the supervisors who can be chosen on each side."""
+        self.german_supervisor.choices = with_blank(choices.german)
+        self.chinese_supervisor.choices = with_blank(choices.chinese)
+
+    def choice(self) -> dict[str, Any]:
+        """The choice as `services.choose_supervisors` takes it."""
+        return {
+            "german_id": self.german_supervisor.data,
+            "chinese_id": self.chinese_supervisor.data,
+            "motivation": self.supervisor_motivation.data,
+        }
+
+
+class SubmitForm(ApplicationForm):
     declaration = BooleanField(
         _l("I declare that the information I have given is complete and true, and that the documents are authentic.")
     )
     submit = SubmitField(_l("Submit the application"))
 
 
-class WithdrawForm(VersionedForm):
+class WithdrawForm(ApplicationForm):
     confirm = BooleanField(
         _l("Yes, I want to withdraw my application. This cannot be undone."),
         validators=[DataRequired(message=_l("Please tick the box to confirm."))],
@@ -231,3 +273,121 @@ class WithdrawForm(VersionedForm):
 
 class StartForm(FlaskForm):
     submit = SubmitField(_l("Start my application"))
+
+
+# --- Step 6: documents ------------------------------------------------------------------------------------------------
+
+
+def kind_options():
+    return with_blank([(kind.value, kind.label) for kind in documents.UPLOAD_KINDS])
+
+
+class UploadForm(ApplicationForm):
+    kind = SelectField(
+        _l("Kind of document"),
+        choices=kind_options,
+        validators=[DataRequired(message=_l("Please choose what kind of document this is."))],
+        description=_l(
+            "A new curriculum vitae or research proposal replaces the previous one; "
+            "of the other kinds you can upload several files."
+        ),
+    )
+    file = FileField(
+        _l("PDF file"),
+        validators=[FileRequired(message=_l("Please choose a file to upload."))],
+        render_kw={"accept": "application/pdf,.pdf"},
+    )
+    upload = SubmitField(_l("Upload"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.file.description = _(
+            "PDF only, at most %(limit)s per file. Password-protected PDFs cannot be accepted.",
+            limit=human_size(documents.upload_limit()),
+        )
+
+    def show(self, application: Application) -> None:
+        super().show(application)
+        if request.args.get("kind") in {kind.value for kind in documents.UPLOAD_KINDS}:
+            self.kind.data = request.args["kind"]  # the link of one kind on the page preselects it
+
+    def upload_arguments(self) -> dict[str, Any]:
+        """The chosen kind and file as `documents.upload_document` takes them."""
+        upload = self.file.data
+        return {"kind": self.kind.data, "filename": upload.filename or "", "stream": upload.stream}
+
+
+# --- Step 7: referees -------------------------------------------------------------------------------------------------
+
+
+def relation_options():
+    return with_blank(list(RELATION_LABELS.items()))
+
+
+def _too_long(limit: int):
+    return Length(max=limit, message=_l("Please use at most %(limit)d characters.", limit=limit))
+
+
+class RefereeEntryForm(Form):
+    """One referee; every field may stay blank in a draft, but a started entry must be complete."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[_too_long(invitations.MAX_LENGTHS["name"])],
+        description=_l("With academic title, for example: Prof. Dr. Li Hua"),
+    )
+    email = StringField(
+        _l("Email address"),
+        validators=[_too_long(invitations.MAX_LENGTHS["email"])],
+        description=_l("Preferably the address at the referee's institution."),
+        render_kw={"inputmode": "email", "autocomplete": "off"},
+    )
+    institution = StringField(_l("Institution"), validators=[_too_long(invitations.MAX_LENGTHS["institution"])])
+    relation = SelectField(_l("How does this referee know you?"), choices=relation_options, validate_choice=False)
+    language = SelectField(
+        _l("Language of the emails to this referee"),
+        choices=lambda: list(LANGUAGE_NAMES.items()),
+        validate_choice=False,
+    )
+
+
+class RefereesForm(StepForm):
+    referee1 = FormField(RefereeEntryForm, label=_l("First referee"))
+    referee2 = FormField(RefereeEntryForm, label=_l("Second referee"))
+
+    def entry(self, position: int) -> FormField:
+        return self[f"referee{position}"]
+
+    def __getattr__(self, name: str) -> Any:
+        # A referee's field by its full name (referee1-email), so that a refusal naming it is shown next to it.
+        entry, _separator, field = name.partition("-")
+        if field and entry in {"referee1", "referee2"} and field in self[entry].form:
+            return self[entry].form[field]
+        raise AttributeError(name)
+
+    def show(self, application: Application) -> None:
+        super().show(application)
+        for position in invitations.POSITIONS:
+            referee = invitations.referee_at(application, position)
+            if referee is not None:
+                self.entry(position).form.process(obj=referee)
+            else:  # a new referee is written to in the applicant's language unless they choose another
+                self.entry(position).form.language.data = application.applicant.language
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for position in invitations.POSITIONS:
+            fields = [f for f in self.entry(position).form if f.short_name in invitations.REFEREE_FIELDS]
+            if any((f.data or "").strip() for f in fields):
+                for f in fields:
+                    if not (f.data or "").strip() and not f.errors:
+                        f.errors.append(_("Please fill in this field."))
+                        valid = False
+        return valid
+
+    def entries(self) -> dict[int, dict]:
+        return {position: dict(self.entry(position).data) for position in invitations.POSITIONS}
+
+
+class InviteForm(ApplicationForm):
+    """The button that sends a referee's invitation (again); sent from the referees step at its version."""

@@ -1,4 +1,4 @@
-"""Who may see and change an application; refused with 404 when the object must stay unknown."""
+"""Who may see an application and its documents, and who may change it; 404 when the object must stay unknown."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask import abort
 
 from portal import db
 from portal.accounts.models import User
-from portal.applications.models import Application, ApplicationState
+from portal.applications.models import Application, ApplicationState, Document, DocumentKind
 from portal.core.roles import Role
 
 # Rules added by the domains above (the committee's assignments live in review/): each may grant reading. The factory
@@ -49,9 +49,18 @@ def can_read_letters(user: User, application: Application) -> bool:
     return not is_owner(user, application) and can_view(user, application)
 
 
-def can_edit(user: User, application: Application) -> bool:
-    """Change the application: only its owner, only while it is a draft (the round's deadline is checked on save)."""
-    return is_owner(user, application) and application.state == ApplicationState.DRAFT
+def can_download(user: User, document: Document) -> bool:
+    """Referees' letters for those who may read letters (never the applicant); anything else for those who may view."""
+    check = can_read_letters if document.kind == DocumentKind.REFEREE_LETTER else can_view
+    return check(user, document.application)
+
+
+def document_for(user: User, document_id: int) -> Document:
+    """The document if user may download it; 404 otherwise, so that others cannot learn it exists."""
+    document = db.session.get(Document, document_id)
+    if document is None or not can_download(user, document):
+        abort(404)
+    return document
 
 
 def application_for(user: User, application_id: int, check: Callable[[User, Application], bool] = can_view):

@@ -1,4 +1,5 @@
-"""Application rules: the open round, drafts, the steps' saves, supervisor choice and capacity."""
+"""Application rules: the rounds and the one open now, drafts and whether they may still change, the steps' saves,
+the choice of the two supervisors."""
 
 from __future__ import annotations
 
@@ -8,23 +9,23 @@ from typing import Any
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy import func, select
 
 from portal import db
 from portal.accounts.models import User
+from portal.applications.capacity import CapacityLoad, admitted_counts, capacity_message
 from portal.applications.models import (
     Application,
     ApplicationState,
-    Decision,
-    DecisionOutcome,
     DegreeLevel,
     Education,
     IntakeRound,
     LanguageLevel,
 )
+from portal.core import audit
 from portal.core.countries import is_country
 from portal.core.rules import RuleViolation
+from portal.core.versions import check_version, flush_or_stale, version_of
 from portal.supervisors.models import Country, ResearchField, SupervisorProfile
 from portal.supervisors.services import DirectoryFilter, directory_query
 
@@ -33,16 +34,11 @@ PRIVACY_NOTICE_VERSION = "2026-11"
 
 
 class ApplicationError(RuleViolation):
-    """A rule was broken; the message is for the user, shown next to `field` when given."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+    """A rule of the application refused the change; the message is for the user, shown next to `field` when given."""
 
 
-class StaleApplication(ApplicationError):
-    """The application changed (in another tab or window) since the form was loaded."""
-
+# Until review/decisions.py imports portal.core.versions itself (the review team's part of issue 9): delete at merge.
+flush_or_conflict = flush_or_stale
 
 # Fields each simple step may write; anything else in the data is ignored.
 STEP_FIELDS: dict[str, tuple[str, ...]] = {
@@ -66,6 +62,9 @@ ENUM_FIELDS = {
     "chinese_level": LanguageLevel,
     "research_field": ResearchField,
 }
+
+
+# --- Rounds --------------------------------------------------------------------------------------------------------
 
 
 def current_round(now: dt.datetime) -> IntakeRound | None:
@@ -96,6 +95,9 @@ def round_or_404(round_id: int) -> IntakeRound:
     return intake
 
 
+# --- Drafts and whether they may still change ----------------------------------------------------------------------
+
+
 def applications_of(user: User) -> list[Application]:
     """The user's applications, newest round first."""
     query = select(Application).join(IntakeRound).where(Application.applicant_id == user.id)
@@ -108,57 +110,49 @@ def application_in_round(user: User, intake: IntakeRound) -> Application | None:
     ).first()
 
 
-def start_application(user: User, intake: IntakeRound, now: dt.datetime) -> Application:
+def start_application(user: User, intake: IntakeRound | None, now: dt.datetime) -> Application:
     """The user's draft in the round, created if needed; only in an open round and with a confirmed email."""
-    existing = application_in_round(user, intake)
+    existing = application_in_round(user, intake) if intake is not None else None
     if existing is not None:
         return existing
-    if not intake.is_open(now):
+    if intake is None or not intake.is_open(now):
         raise ApplicationError(_("Applications for this round are not accepted at this time."))
     if not user.email_confirmed:
         raise ApplicationError(_("Please confirm your email address before you start your application."))
     application = Application(intake_round=intake, applicant=user, family_name="", given_names="")
     db.session.add(application)
-    flush_or_conflict()
-    from portal.core import audit
-
+    db.session.flush()
     audit.record("application.created", application)
     return application
 
 
-def flush_or_conflict() -> None:
-    """Flush, turning a lost optimistic-locking race into StaleApplication (the transaction is rolled back)."""
-    try:
-        db.session.flush()
-    except StaleDataError as error:
-        db.session.rollback()
-        raise StaleApplication(
-            _(
-                "This application was changed in another tab or window. Your entries are still in the form: "
-                "please check them and save again."
-            )
-        ) from error
+def edit_refusal(application: Application, now: dt.datetime) -> str | None:
+    """Why the application can no longer change at now, or None while it can: a draft, in its open round.
+
+    The one rule: `ensure_editable` refuses with this reason, pages ask it to show or hide their forms."""
+    if application.state != ApplicationState.DRAFT:
+        return _("This application has been submitted and can no longer be changed.")
+    if not application.intake_round.is_open(now):
+        return _("The application deadline has passed: the application can no longer be changed.")
+    return None
 
 
 def ensure_editable(application: Application, expected_version: int | None, now: dt.datetime) -> None:
     """Refuse changes to a submitted application, after the deadline, or from a form loaded before another save."""
-    if application.state != ApplicationState.DRAFT:
-        raise ApplicationError(_("This application has been submitted and can no longer be changed."))
-    if not application.intake_round.is_open(now):
-        raise ApplicationError(_("The application deadline has passed: the application can no longer be changed."))
-    if expected_version is not None and expected_version != application.version:
-        raise StaleApplication(
-            _(
-                "This application was changed in another tab or window. Your entries are still in the form: "
-                "please check them and save again."
-            )
-        )
+    reason = edit_refusal(application, now)
+    if reason is not None:
+        raise ApplicationError(reason)
+    check_version(application, expected_version)
 
 
-def _touch(application: Application, now: dt.datetime) -> None:
-    # Writing the row bumps the version even when only child rows changed, so other open forms notice.
+def touch(application: Application, now: dt.datetime) -> None:
+    """Write the application row, so that its version moves on even when only its parts changed (other open forms
+    notice); a save that lost the race to another one is refused as stale."""
     application.updated_at = now
-    flush_or_conflict()
+    flush_or_stale(lambda: version_of(application))
+
+
+# --- The simple steps and the degrees ------------------------------------------------------------------------------
 
 
 def save_step(
@@ -166,25 +160,32 @@ def save_step(
 ) -> None:
     """Save a simple step's fields as a draft (incomplete values are allowed until submission)."""
     ensure_editable(application, expected_version, now)
-    # Checks first, so that a refused save leaves the application untouched.
+    _check_step_values(step, data)  # before any change, so that a refused save leaves the application untouched
+    for name in STEP_FIELDS[step]:
+        if name in data:
+            setattr(application, name, _column_value(name, data[name]))
+    if step == "personal":
+        _record_consents(application, data, now)
+    touch(application, now)
+
+
+def _check_step_values(step: str, data: dict[str, Any]) -> None:
     if step == "personal" and data.get("nationality") and not is_country(data["nationality"]):
         raise ApplicationError(_("Please choose a country from the list."), field="nationality")
     hsk = data.get("chinese_hsk")
     if step == "languages" and hsk is not None and not 1 <= int(hsk) <= 9:
         raise ApplicationError(_("HSK levels go from 1 to 9."), field="chinese_hsk")
-    for name in STEP_FIELDS[step]:
-        if name in data:
-            value = data[name]
-            if name in ENUM_FIELDS:
-                value = ENUM_FIELDS[name](value) if value else None
-            elif isinstance(value, str):
-                value = value.strip()
-            elif value is None and not Application.__table__.c[name].nullable:
-                value = ""  # a text field the browser did not send
-            setattr(application, name, value)
-    if step == "personal":
-        _record_consents(application, data, now)
-    _touch(application, now)
+
+
+def _column_value(name: str, value: Any) -> Any:
+    """A sent value as its column keeps it: an enum member, stripped text, "" for a text the browser did not send."""
+    if name in ENUM_FIELDS:
+        return ENUM_FIELDS[name](value) if value else None
+    if isinstance(value, str):
+        return value.strip()
+    if value is None and not Application.__table__.c[name].nullable:
+        return ""
+    return value
 
 
 def _record_consents(application: Application, data: dict[str, Any], now: dt.datetime) -> None:
@@ -219,7 +220,7 @@ def add_education(
         year=int(data["year"]),
     )
     application.education.append(entry)
-    _touch(application, now)
+    touch(application, now)
     return entry
 
 
@@ -232,59 +233,21 @@ def remove_education(
     if entry is None:
         raise ApplicationError(_("This degree is not part of your application."))
     application.education.remove(entry)
-    _touch(application, now)
+    touch(application, now)
 
 
 # --- Supervisors -------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DirectoryEntry:
-    profile: SupervisorProfile
-    admitted: int
-
-    @property
-    def available(self) -> bool:
-        """Can be chosen: takes candidates, active, and the round's admissions have not reached the capacity."""
-        p = self.profile
-        return p.accepting_candidates and p.user.active and self.admitted < p.capacity
-
-
-def _admitted_counts(round_id: int | None):
-    """A subquery: per supervisor profile, the admitted candidates of the round (either side of the pair)."""
-    admitted = (
-        select(Application.id, Application.german_supervisor_id, Application.chinese_supervisor_id)
-        .join(Decision, Decision.application_id == Application.id)
-        .where(
-            Decision.outcome == DecisionOutcome.ADMIT,
-            Application.round_id == round_id,
-            Application.state != ApplicationState.WITHDRAWN,
-        )
-        .subquery()
-    )
-    return (
-        select(SupervisorProfile.id.label("profile_id"), func.count(admitted.c.id).label("admitted"))
-        .join(
-            admitted,
-            or_(
-                admitted.c.german_supervisor_id == SupervisorProfile.id,
-                admitted.c.chinese_supervisor_id == SupervisorProfile.id,
-            ),
-        )
-        .group_by(SupervisorProfile.id)
-        .subquery()
-    )
-
-
-def supervisor_directory(filters: DirectoryFilter, round_id: int | None = None) -> list[DirectoryEntry]:
+def supervisor_directory(filters: DirectoryFilter, round_id: int | None = None) -> list[CapacityLoad]:
     """Supervisors matching the filters with their admitted count in the round: one query for the whole list."""
-    counts = _admitted_counts(round_id)
+    counts = admitted_counts(round_id)
     query = (
         directory_query(filters)
         .add_columns(func.coalesce(counts.c.admitted, 0))
         .outerjoin(counts, counts.c.profile_id == SupervisorProfile.id)
     )
-    return [DirectoryEntry(profile, admitted) for profile, admitted in db.session.execute(query)]
+    return [CapacityLoad(profile, admitted) for profile, admitted in db.session.execute(query)]
 
 
 def _check_supervisor(profile_id: int | None, country: Country, round_id: int, field: str) -> SupervisorProfile:
@@ -304,13 +267,7 @@ def _check_supervisor(profile_id: int | None, country: Country, round_id: int, f
         )
         raise ApplicationError(message, field=field)
     if not entry.available:
-        raise ApplicationError(
-            _(
-                "%(name)s cannot take further candidates in this round. Please choose another supervisor.",
-                name=entry.profile.display_name,
-            ),
-            field=field,
-        )
+        raise ApplicationError(capacity_message(entry.profile), field=field)
     return entry.profile
 
 
@@ -332,14 +289,14 @@ def choose_supervisors(
     application.german_supervisor = german
     application.chinese_supervisor = chinese
     application.supervisor_motivation = (motivation or "").strip()
-    _touch(application, now)
+    touch(application, now)
 
 
 @dataclass(frozen=True)
 class SupervisorChoices:
     german: list[tuple[str, str]]
     chinese: list[tuple[str, str]]
-    entries: list[DirectoryEntry]
+    entries: list[CapacityLoad]
 
 
 def supervisor_choices(application: Application, filters: DirectoryFilter) -> SupervisorChoices:
@@ -358,9 +315,3 @@ def supervisor_choices(application: Application, filters: DirectoryFilter) -> Su
         ]
 
     return SupervisorChoices(options(Country.DE), options(Country.CN), entries)
-
-
-def refreshed(application: Application) -> Application:
-    """The application as it is now in the database."""
-    db.session.refresh(application)
-    return application

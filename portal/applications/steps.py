@@ -61,18 +61,22 @@ def count_words(text: str) -> int:
     return len(_CJK.findall(text)) + len(_CJK.sub(" ", text).split())
 
 
+def _unanswered(answers: tuple[tuple[object, str], ...]) -> list[str]:
+    """The labels of the answers not given."""
+    return [label for value, label in answers if not value]
+
+
 def _personal(a: Application) -> list[str]:
-    missing = []
-    for value, label in (
-        (a.family_name, _("family name")),
-        (a.given_names, _("given names")),
-        (a.date_of_birth, _("date of birth")),
-        (a.nationality, _("nationality")),
-        (a.address, _("contact address")),
-        (a.phone, _("phone number")),
-    ):
-        if not value:
-            missing.append(label)
+    missing = _unanswered(
+        (
+            (a.family_name, _("family name")),
+            (a.given_names, _("given names")),
+            (a.date_of_birth, _("date of birth")),
+            (a.nationality, _("nationality")),
+            (a.address, _("contact address")),
+            (a.phone, _("phone number")),
+        )
+    )
     if a.privacy_consent_at is None:
         missing.append(_("consent to the privacy notice"))
     if a.transfer_consent_at is None:
@@ -89,15 +93,13 @@ def _education(a: Application) -> list[str]:
 
 
 def _languages(a: Application) -> list[str]:
-    missing = []
-    for value, label in (
-        (a.english_level, _("English level")),
-        (a.german_level, _("German level")),
-        (a.chinese_level, _("Chinese level")),
-    ):
-        if value is None:
-            missing.append(label)
-    return missing
+    return _unanswered(
+        (
+            (a.english_level, _("English level")),
+            (a.german_level, _("German level")),
+            (a.chinese_level, _("Chinese level")),
+        )
+    )
 
 
 def _proposal(a: Application) -> list[str]:

@@ -11,11 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from portal import db
 from portal.applications.invitations import invite_uninvited
 from portal.applications.models import Application, ApplicationState, IntakeRound, ReferenceCounter
-from portal.applications.services import ApplicationError, ensure_editable, flush_or_conflict
+from portal.applications.services import ApplicationError, ensure_editable
 from portal.applications.steps import step_statuses
 from portal.core import audit
-from portal.core.outbox import queue_email
+from portal.core.outbox import notify
 from portal.core.urls import absolute_url
+from portal.core.versions import check_version, flush_or_stale, version_of
 
 S = ApplicationState
 
@@ -40,7 +41,7 @@ def _move(application: Application, target: ApplicationState, action: str, detai
             _("This step is not possible for an application in the state “%(state)s”.", state=source.label)
         )
     application.state = target
-    flush_or_conflict()
+    flush_or_stale(lambda: version_of(application))
     audit.record(action, application, details={"from": source.value, "to": target.value, **(details or {})})
 
 
@@ -80,17 +81,11 @@ def submit(application: Application, *, declaration: bool, expected_version: int
     application.declaration_at = now
     _move(application, S.SUBMITTED, "application.submitted", {"reference": application.reference})
     invite_uninvited(application, now=now)
-    applicant = application.applicant
-    queue_email(
-        recipient=applicant.email,
-        language=applicant.language,
-        template="application_submitted",
-        context={
-            "application": application,
-            "user": applicant,
-            "link": absolute_url("applications.overview", application_id=application.id),
-        },
-        user_id=applicant.id,
+    notify(
+        application.applicant,
+        "application_submitted",
+        application=application,
+        link=absolute_url("applications.overview", application_id=application.id),
     )
     _ask_supervisors_for_statements(application)
 
@@ -104,36 +99,23 @@ def _ask_supervisors_for_statements(application: Application) -> None:
     for profile, partner in pairs:
         if profile is None:
             continue
-        queue_email(
-            recipient=profile.user.email,
-            language=profile.user.language,
-            template="statement_requested",
-            context={
-                "application": application,
-                "user": profile.user,
-                "partner": partner,
-                "link": absolute_url("supervise.application", application_id=application.id),
-            },
-            user_id=profile.user_id,
+        notify(
+            profile.user,
+            "statement_requested",
+            application=application,
+            partner=partner,
+            link=absolute_url("supervise.application", application_id=application.id),
         )
 
 
 def withdraw(application: Application, *, expected_version: int | None, now: dt.datetime) -> None:
     """Withdraw an application unless its decision is released (an unreleased one is not the applicant's to know)."""
-    if expected_version is not None and expected_version != application.version:
-        raise ApplicationError(_("This application was changed in the meantime. Please look at it again."))
+    check_version(application, expected_version)
     if application.decision_released:
         raise ApplicationError(_("The decision on this application has been released; it can no longer be withdrawn."))
     application.withdrawn_at = now
     _move(application, S.WITHDRAWN, "application.withdrawn")
-    applicant = application.applicant
-    queue_email(
-        recipient=applicant.email,
-        language=applicant.language,
-        template="application_withdrawn",
-        context={"application": application, "user": applicant},
-        user_id=applicant.id,
-    )
+    notify(application.applicant, "application_withdrawn", application=application)
 
 
 def begin_review_of_closed_rounds(now: dt.datetime) -> int:
