@@ -20,7 +20,7 @@ from portal.core.outbox import OutboxEmail
 from portal.core.roles import Role
 from portal.core.templating import format_in_zone
 from portal.core.timeutil import utcnow
-from portal.referees import services as referee_services
+from portal.referees import permissions as referee_permissions
 from tests.conftest import sign_in
 from tests.factories import ApplicationFactory, UserFactory, complete_application, make_pdf
 
@@ -597,9 +597,9 @@ def test_an_expired_link_gets_a_404_that_reveals_nothing(app, client, submitted,
 def test_a_link_stops_at_the_rounds_letter_deadline(app, submitted):
     with app.test_request_context("/"):
         invitation = referee(submitted, 1)
-        assert referee_services.link_usable(invitation, utcnow())
+        assert referee_permissions.link_usable(invitation, utcnow())
         later = invitation.application.intake_round.letters_due + dt.timedelta(seconds=1)
-        assert not referee_services.link_usable(invitation, later)
+        assert not referee_permissions.link_usable(invitation, later)
 
 
 def test_an_early_link_of_a_draft_works_only_while_the_round_is_open(app, client, applicant, smtp_server):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any, Self
+
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SubmitField, TextAreaField
 
+from portal.applications.models import RefereeInvitation
 from portal.referees.services import LETTER_TEXT_MAX_CHARS
 
 
@@ -23,14 +27,19 @@ class LetterForm(FlaskForm):
     )
     send_text = SubmitField(_l("Send the letter as text"))
 
-    @property
-    def wants_text(self) -> bool:
-        """Whether the referee pressed the text button (otherwise the PDF counts)."""
-        return bool(self.send_text.data)
+    @classmethod
+    def for_page(cls, invitation: RefereeInvitation) -> Self:
+        """On a GET the form shows a letter sent as text before; on a POST it holds what was sent."""
+        form = cls()
+        if request.method == "GET" and invitation.letter_text:
+            form.text.data = invitation.letter_text
+        return form
 
-    def pdf_upload(self) -> tuple[bytes, str]:
-        """The chosen file's content and name (empty when no file was chosen)."""
+    def letter(self) -> dict[str, Any]:
+        """The letter as `services.receive_letter` takes it: the text, or the chosen PDF's content and name (the
+        PDF counts unless the referee pressed the text button; empty when no file was chosen)."""
+        if self.send_text.data:
+            return {"text": self.text.data}
         upload = self.letter_pdf.data
-        if upload is None or not getattr(upload, "filename", ""):
-            return b"", ""
-        return upload.read(), upload.filename
+        chosen = upload is not None and bool(getattr(upload, "filename", ""))
+        return {"pdf": upload.read() if chosen else b"", "filename": upload.filename if chosen else ""}

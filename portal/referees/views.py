@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
+from portal.core.operations import attempt
 from portal.core.permissions import public
 from portal.core.timeutil import utcnow
 from portal.extensions import limiter
 from portal.referees import services
 from portal.referees.forms import LetterForm
+from portal.referees.permissions import LinkUnusable, deadline, usable_invitation
 
 bp = Blueprint("referees", __name__, url_prefix="/referee")
 
@@ -20,7 +22,8 @@ def _letter_limit() -> str:
     return current_app.config.get("REFEREE_LETTER_LIMIT", DEFAULT_LETTER_LIMIT)
 
 
-def _link_unusable():
+@bp.errorhandler(LinkUnusable)
+def link_unusable(_error: LinkUnusable):
     return render_template("referees/link_invalid.html"), 404
 
 
@@ -28,34 +31,16 @@ def _link_unusable():
 @limiter.limit(_letter_limit, methods=["POST"])
 @public
 def letter(invitation_id: int, token: str):
-    invitation = services.find_invitation(invitation_id, token, utcnow())
-    if invitation is None:
-        return _link_unusable()
-    form = LetterForm()
-    if form.validate_on_submit():  # a GET never acts: mail scanners open links by themselves
-        content, filename = (None, "") if form.wants_text else form.pdf_upload()
-        try:
-            replaced = services.receive_letter(
-                invitation, token, now=utcnow(), pdf=content, filename=filename, text=form.text.data
-            )
-        except services.LinkUnusable:
-            return _link_unusable()
-        except services.LetterError as error:
-            form[error.field].errors.append(str(error))
-        else:
-            flash(
-                _("Your letter has been replaced. Thank you!")
-                if replaced
-                else _("Thank you! Your letter of recommendation has been received."),
-                "success",
-            )
-            return redirect(request.path)
-    elif request.method == "GET" and invitation.letter_text:
-        form.text.data = invitation.letter_text
-    return render_template(
-        "referees/letter.html",
-        invitation=invitation,
-        application=invitation.application,
-        form=form,
-        due=services.deadline(invitation),
+    invitation = usable_invitation(invitation_id, token, utcnow())
+    form = LetterForm.for_page(invitation)
+    # A GET never acts: mail scanners open links by themselves.
+    received = form.validate_on_submit() and attempt(
+        lambda: services.receive_letter(invitation, token, now=utcnow(), **form.letter()), form
     )
+    if received:
+        replaced = received.value
+        thanks = _("Thank you! Your letter of recommendation has been received.")
+        flash(_("Your letter has been replaced. Thank you!") if replaced else thanks, "success")
+        return redirect(request.path)
+    application, due = invitation.application, deadline(invitation)
+    return render_template("referees/letter.html", invitation=invitation, application=application, form=form, due=due)
