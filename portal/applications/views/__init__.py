@@ -105,14 +105,23 @@ def overview(application_id: int):
     )
 
 
+def _submit_page(application: Application, form: SubmitForm):
+    return render_template(
+        "applications/submit.html",
+        application=application,
+        form=form,
+        statuses=step_statuses(application),
+        refusal=services.edit_refusal(application, utcnow()),  # why there is no submit button, if there is none
+    )
+
+
 @bp.route("/<int:application_id>/submit", methods=["GET", "POST"])
 @applicant_only
 def submit(application_id: int):
     application = own_application(application_id)
     form = SubmitForm.for_page(application)
     if not form.validate_on_submit():
-        statuses = step_statuses(application)
-        return render_template("applications/submit.html", application=application, form=form, statuses=statuses)
+        return _submit_page(application, form)
     # A refusal is flashed on the submit page the applicant comes back to: the declaration is their only entry.
     declared, version = form.declaration.data, form.expected_version
     if not attempt(lambda: workflow.submit(application, declaration=declared, expected_version=version, now=utcnow())):
