@@ -257,21 +257,31 @@ def send_invitation(referee: RefereeInvitation, *, now: dt.datetime) -> None:
     referee.invited_at = now
     referee.invitations_sent += 1
     db.session.flush()
-    queue_email(
-        recipient=referee.email,
-        language=referee.language,
-        template="referee_invitation",
-        context={
-            "referee": referee,
-            "applicant_name": application.display_name,
-            "intake": application.intake_round,
-            "link": absolute_url("referees.letter", invitation_id=referee.id, token=token),
-            "due": referee.token_expires_at,
-            "resent": referee.invitations_sent > 1,
-        },
+    email_referee(
+        referee,
+        "referee_invitation",
+        intake=application.intake_round,
+        link=absolute_url("referees.letter", invitation_id=referee.id, token=token),
+        resent=referee.invitations_sent > 1,
     )
     audit.record(
         "referee.invited", application, details={"position": referee.position, "count": referee.invitations_sent}
+    )
+
+
+def email_referee(referee: RefereeInvitation, template: str, **context: Any) -> None:
+    """Email a referee (who has no account) in the language chosen for them; the template sees the referee, the
+    applicant's name and the deadline of the link as `referee`, `applicant_name` and `due`."""
+    queue_email(
+        recipient=referee.email,
+        language=referee.language,
+        template=template,
+        context={
+            "referee": referee,
+            "applicant_name": referee.application.display_name,
+            "due": referee.token_expires_at,
+            **context,
+        },
     )
 
 
