@@ -105,6 +105,7 @@ def applications_of(user: User) -> list[Application]:
 
 
 def application_in_round(user: User, intake: IntakeRound) -> Application | None:
+    """The user's application in the round, if they have started one."""
     return db.session.scalars(
         select(Application).where(Application.applicant_id == user.id, Application.round_id == intake.id)
     ).first()
@@ -294,6 +295,8 @@ def choose_supervisors(
 
 @dataclass(frozen=True)
 class SupervisorChoices:
+    """Step 5's options on each side, and the directory entries shown beside them."""
+
     german: list[tuple[str, str]]
     chinese: list[tuple[str, str]]
     entries: list[CapacityLoad]

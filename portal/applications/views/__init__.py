@@ -54,6 +54,7 @@ def save_sent(form: ApplicationForm, save: Callable[..., T]) -> Outcome[T] | Non
 
 
 def next_step_url(application: Application, key: str) -> str:
+    """Where "Save and continue" leads from the step key: the next step, after the last one the submit page."""
     keys = [step.key for step in STEPS]
     following = keys.index(key) + 1
     if following < len(keys):
@@ -62,6 +63,7 @@ def next_step_url(application: Application, key: str) -> str:
 
 
 def render_step(application: Application, key: str, form: StepForm, **context):
+    """The page of the step key, with the steps' navigation and what each still misses."""
     return render_template(
         f"applications/step_{key}.html",
         application=application,
