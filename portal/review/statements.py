@@ -325,11 +325,11 @@ def record_statement(
     _lock_and_refresh(application)
     if is_locked(application):
         raise StatementError(locked_message())
-    values = clean_statement(answer, conditions, comment)
     statement = statement_of(application, profile)
     check_version(
         statement, expected_or_loaded(expected_version, statement), current=lambda: _version_now(application, profile)
     )
+    values = clean_statement(answer, conditions, comment)
     previous = statement.answer if statement is not None else None
     if statement is None:
         statement = SupervisorStatement(application_id=application.id, profile_id=profile.id, created_at=now)
