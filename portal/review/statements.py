@@ -331,11 +331,9 @@ def record_statement(
     )
     values = clean_statement(answer, conditions, comment)
     previous = statement.answer if statement is not None else None
-    if statement is None:
-        statement = SupervisorStatement(application_id=application.id, profile_id=profile.id, created_at=now)
-        db.session.add(statement)
-    statement.answer, statement.conditions, statement.comment = values.answer, values.conditions, values.comment
-    statement.updated_at = now
+    statement = _write(
+        statement or SupervisorStatement(application_id=application.id, profile_id=profile.id), values, now
+    )
     flush_new_or_stale(lambda: _version_now(application, profile))
     audit.record(
         "statement.recorded",
@@ -349,6 +347,16 @@ def record_statement(
         },
     )
     return Recorded(statement, capacity_in_round(profile, application.round_id))
+
+
+def _write(statement: SupervisorStatement, values: StatementValues, now: dt.datetime) -> SupervisorStatement:
+    """Put the values into the statement (a new one is added to the session)."""
+    if statement.id is None:
+        statement.created_at = now
+        db.session.add(statement)
+    statement.answer, statement.conditions, statement.comment = values.answer, values.conditions, values.comment
+    statement.updated_at = now
+    return statement
 
 
 def _version_now(application: Application, profile: SupervisorProfile) -> int:
