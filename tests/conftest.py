@@ -176,3 +176,11 @@ def count_queries(app: Flask):
         return counter.count
 
     return run
+
+
+@pytest.fixture
+def plain_app_context(app: Flask) -> Iterator[None]:
+    """An application context without a request, for tests whose factories and services need the app while the test
+    client signs people in and out (a request context would keep Flask-Login's anonymous user in `g`)."""
+    with app.app_context():
+        yield

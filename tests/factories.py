@@ -214,3 +214,82 @@ def submitted_application(**kwargs) -> Application:
     application.submitted_at = utcnow()
     db.session.flush()
     return application
+
+
+# --- The review domain: assignments, reviews, statements, decisions ------------------------------------------------
+
+
+def judged(intake, *, state=None, family="Wang", field=None, german=None, chinese=None, applicant=None) -> Application:
+    """A complete application of the round in the given state (submitted by default), with a reference number."""
+    from portal.applications.models import ApplicationState
+
+    state = state or ApplicationState.SUBMITTED
+    draft = ApplicationFactory(intake_round=intake, german_supervisor=german, chinese_supervisor=chinese)
+    if applicant is not None:
+        draft.applicant = applicant
+    application = complete_application(draft)
+    application.state = state
+    application.family_name = family
+    if state != ApplicationState.DRAFT:
+        application.reference = f"IPK-2027-{application.id:04d}"
+        application.submitted_at = utcnow()
+    if field is not None:
+        application.research_field = field
+    db.session.flush()
+    return application
+
+
+def add_review(application, scores=None, *, submitted=True, reviewer=None):
+    """Assign a committee member (written directly); with scores (one int for all five, or five ints) also a review."""
+    from portal.review.models import CRITERIA, Recommendation, Review, ReviewAssignment
+
+    assignment = ReviewAssignment(application=application, reviewer=reviewer or UserFactory(roles=[Role.COMMITTEE]))
+    db.session.add(assignment)
+    if scores is not None:
+        values = [scores] * len(CRITERIA) if isinstance(scores, int) else list(scores)
+        assignment.review = Review(
+            **dict(zip(CRITERIA, values, strict=True)),
+            recommendation=Recommendation.ADMIT,
+            submitted_at=utcnow() if submitted else None,
+        )
+    db.session.flush()
+    return assignment
+
+
+def add_statement(application, profile, answer, conditions=None, comment=""):
+    """A supervisor's statement written directly (conditions filled in for a conditional answer unless given)."""
+    from portal.review.models import StatementAnswer, SupervisorStatement
+
+    if conditions is None:
+        conditions = "Only with a scholarship." if answer == StatementAnswer.CONDITIONAL else ""
+    statement = SupervisorStatement(
+        application_id=application.id, profile_id=profile.id, answer=answer, conditions=conditions, comment=comment
+    )
+    db.session.add(statement)
+    db.session.flush()
+    return statement
+
+
+def add_decision(application, outcome=None, **attributes):
+    """A decision on the application written directly (admit unless told), not released unless told."""
+    from portal.applications.models import Decision, DecisionOutcome
+
+    decision = Decision(application=application, outcome=outcome or DecisionOutcome.ADMIT, **attributes)
+    db.session.add(decision)
+    db.session.flush()
+    return decision
+
+
+def assigned(member, application):
+    """Assign the committee member to review the application, through the service (conflicts refused)."""
+    from portal.review.assignments import assign
+
+    return assign(application, member, by=None, now=utcnow())
+
+
+def full_scores(value=4, recommendation=None, comment=""):
+    """A complete review as a form sends it: every score, a recommendation (admit unless told), the comment."""
+    from portal.review.models import CRITERIA, Recommendation
+
+    recommendation = recommendation or Recommendation.ADMIT
+    return {**{name: value for name in CRITERIA}, "recommendation": recommendation.value, "comment": comment}

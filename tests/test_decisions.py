@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from portal import db
 from portal.accounts.models import User
+from portal.applications.capacity import loads_beyond_capacity
 from portal.applications.models import Application, ApplicationState, Decision, DecisionOutcome
 from portal.core.audit import AuditEvent
 from portal.core.outbox import OutboxEmail
@@ -20,17 +21,10 @@ from portal.core.roles import Role
 from portal.core.timeutil import utcnow
 from portal.review import decisions
 from tests.conftest import sign_in
-from tests.factories import IntakeRoundFactory, UserFactory, supervisor
-from tests.test_ranking import add_review, judged
+from tests.factories import IntakeRoundFactory, UserFactory, add_decision, add_review, judged, supervisor
 
 S = ApplicationState
-
-
-@pytest.fixture(autouse=True)
-def _app_context(app):
-    # Factories store files under PORTAL_DATA_DIR, which needs the app's configuration.
-    with app.app_context():
-        yield
+pytestmark = pytest.mark.usefixtures("plain_app_context")
 
 
 @pytest.fixture
@@ -127,9 +121,13 @@ def test_a_form_from_before_another_change_is_refused(client, coordinator, candi
     old_version = db.session.scalar(select(Application.version).where(Application.id == candidate))
     decide(client, candidate, "admit")
     response = client.post(decision_url(candidate), data={"version": old_version, "outcome": "reject"})
-    assert response.status_code == 302
-    assert "changed in the meantime" in client.get(decision_url(candidate)).get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "changed in another tab or window, or by someone else" in page
     assert decision_of(candidate).outcome == DecisionOutcome.ADMIT
+    # The form now carries the current version: sending it again is a deliberate change.
+    current = db.session.scalar(select(Application.version).where(Application.id == candidate))
+    assert f'name="version" type="hidden" value="{current}"' in page
 
 
 @pytest.mark.parametrize("state", [S.DRAFT, S.WITHDRAWN])
@@ -155,10 +153,10 @@ def full_supervisor():
     intake = IntakeRoundFactory()
     profile = supervisor("LUH", capacity=1)
     admitted = judged(intake, state=S.DECIDED, german=profile)
-    db.session.add(Decision(application=admitted, outcome=DecisionOutcome.ADMIT))
+    add_decision(admitted, DecisionOutcome.ADMIT)
     # Admissions in another round do not count.
     other_round = judged(IntakeRoundFactory(), state=S.DECIDED, chinese=supervisor("SCU", capacity=1))
-    db.session.add(Decision(application=other_round, outcome=DecisionOutcome.ADMIT))
+    add_decision(other_round, DecisionOutcome.ADMIT)
     candidate = judged(intake, state=S.UNDER_REVIEW, german=profile, chinese=supervisor("SCU", capacity=1))
     fresh_pair = judged(intake, state=S.UNDER_REVIEW)
     db.session.commit()
@@ -196,14 +194,31 @@ def test_capacity_counts_both_sides_of_the_pair(app):
         chinese = supervisor("TONGJI", capacity=2)
         for _ in range(2):
             done = judged(intake, state=S.DECIDED, chinese=chinese)
-            db.session.add(Decision(application=done, outcome=DecisionOutcome.ADMIT))
+            add_decision(done, DecisionOutcome.ADMIT)
         candidate = judged(intake, state=S.UNDER_REVIEW, chinese=chinese)
-        warnings = decisions.capacity_warnings(candidate, DecisionOutcome.ADMIT)
-        assert [(w.profile.id, w.admitted, w.capacity) for w in warnings] == [(chinese.id, 2, 2)]
-        assert decisions.capacity_warnings(candidate, DecisionOutcome.REJECT) == []
-        with pytest.raises(decisions.CapacityExceeded):
-            decisions.record_decision(candidate, outcome=DecisionOutcome.ADMIT, note="", by=UserFactory(), now=utcnow())
+        loads = loads_beyond_capacity(candidate)
+        assert [(w.profile.id, w.admitted, w.capacity) for w in loads] == [(chinese.id, 2, 2)]
+        with pytest.raises(decisions.CapacityExceeded) as refused:
+            decisions.record_decision(
+                candidate,
+                outcome=DecisionOutcome.ADMIT,
+                note="",
+                by=UserFactory(),
+                now=utcnow(),
+                expected_version=candidate.version,
+            )
+        assert [(w.profile.id, w.admitted, w.capacity) for w in refused.value.loads] == [(chinese.id, 2, 2)]
         assert candidate.decision is None
+        # Other outcomes never ask for a confirmation.
+        decisions.record_decision(
+            candidate,
+            outcome=DecisionOutcome.REJECT,
+            note="",
+            by=UserFactory(),
+            now=utcnow(),
+            expected_version=candidate.version,
+        )
+        assert candidate.decision.outcome == DecisionOutcome.REJECT
 
 
 # --- Release ------------------------------------------------------------------------------------------------------
@@ -216,9 +231,9 @@ def decided_round():
     german_speaker = UserFactory(roles=[Role.APPLICANT], language="de")
     chinese_speaker = UserFactory(roles=[Role.APPLICANT], language="zh")
     admitted = judged(intake, state=S.DECIDED, applicant=german_speaker)
-    db.session.add(Decision(application=admitted, outcome=DecisionOutcome.ADMIT))
+    add_decision(admitted, DecisionOutcome.ADMIT)
     rejected = judged(intake, state=S.DECIDED, applicant=chinese_speaker)
-    db.session.add(Decision(application=rejected, outcome=DecisionOutcome.REJECT))
+    add_decision(rejected, DecisionOutcome.REJECT)
     pending = judged(intake, state=S.UNDER_REVIEW)
     db.session.commit()
     return {
@@ -324,7 +339,7 @@ def test_released_decisions_cannot_be_changed(client, coordinator, decided_round
     assert "can no longer be changed" in page and 'name="outcome"' not in page
 
     response = decide(client, decided_round["admitted"], "reject", "Changed my mind.")
-    assert response.status_code == 302
+    assert response.status_code == 200 and "can no longer be changed" in response.get_data(as_text=True)
     decision = decision_of(decided_round["admitted"])
     assert decision.outcome == DecisionOutcome.ADMIT and decision.note == ""
     assert "decision.changed" not in actions_of(decided_round["admitted"])
@@ -332,7 +347,12 @@ def test_released_decisions_cannot_be_changed(client, coordinator, decided_round
     application = db.session.get(Application, decided_round["admitted"])
     with pytest.raises(decisions.DecisionError):
         decisions.record_decision(
-            application, outcome=DecisionOutcome.REJECT, note="", by=db.session.get(User, coordinator.id), now=utcnow()
+            application,
+            outcome=DecisionOutcome.REJECT,
+            note="",
+            by=db.session.get(User, coordinator.id),
+            now=utcnow(),
+            expected_version=application.version,
         )
 
 
@@ -341,7 +361,7 @@ def test_decisions_page_costs_the_same_queries_for_few_and_many(client, coordina
         intake = IntakeRoundFactory()
         for _ in range(count):
             application = judged(intake, state=S.DECIDED)
-            db.session.add(Decision(application=application, outcome=DecisionOutcome.ADMIT))
+            add_decision(application, DecisionOutcome.ADMIT)
         db.session.commit()
         return intake.id
 

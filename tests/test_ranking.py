@@ -9,72 +9,15 @@ from fractions import Fraction
 import pytest
 
 from portal import db
-from portal.applications.models import ApplicationState, Decision, DecisionOutcome
+from portal.applications.models import ApplicationState, DecisionOutcome
 from portal.core.roles import Role
-from portal.core.timeutil import utcnow
 from portal.review import ranking
-from portal.review.models import (
-    CRITERIA,
-    Recommendation,
-    Review,
-    ReviewAssignment,
-    StatementAnswer,
-    SupervisorStatement,
-)
+from portal.review.models import StatementAnswer
 from portal.supervisors.models import ResearchField
-from tests.factories import ApplicationFactory, IntakeRoundFactory, UserFactory, complete_application, supervisor
+from tests.factories import IntakeRoundFactory, add_decision, add_review, add_statement, judged, supervisor
 
 S = ApplicationState
-
-
-@pytest.fixture(autouse=True)
-def _app_context(app):
-    # Factories store files under PORTAL_DATA_DIR, which needs the app's configuration.
-    with app.app_context():
-        yield
-
-
-# --- Building blocks (also used by tests/test_decisions.py) --------------------------------------------------------
-
-
-def judged(intake, *, state=S.SUBMITTED, family="Wang", field=None, german=None, chinese=None, applicant=None):
-    """A complete application of the round in the given state, with a reference number."""
-    draft = ApplicationFactory(intake_round=intake, german_supervisor=german, chinese_supervisor=chinese)
-    if applicant is not None:
-        draft.applicant = applicant
-    application = complete_application(draft)
-    application.state = state
-    application.family_name = family
-    if state != S.DRAFT:
-        application.reference = f"IPK-2027-{application.id:04d}"
-        application.submitted_at = utcnow()
-    if field is not None:
-        application.research_field = field
-    db.session.flush()
-    return application
-
-
-def add_review(application, scores=None, *, submitted=True, reviewer=None) -> ReviewAssignment:
-    """Assign a committee member; with scores (one int for all five, or five ints) also a review."""
-    assignment = ReviewAssignment(application=application, reviewer=reviewer or UserFactory(roles=[Role.COMMITTEE]))
-    db.session.add(assignment)
-    if scores is not None:
-        values = [scores] * len(CRITERIA) if isinstance(scores, int) else list(scores)
-        assignment.review = Review(
-            **dict(zip(CRITERIA, values, strict=True)),
-            recommendation=Recommendation.ADMIT,
-            submitted_at=utcnow() if submitted else None,
-        )
-    db.session.flush()
-    return assignment
-
-
-def add_statement(application, profile, answer: StatementAnswer) -> None:
-    conditions = "Only with a scholarship." if answer == StatementAnswer.CONDITIONAL else ""
-    db.session.add(
-        SupervisorStatement(application_id=application.id, profile_id=profile.id, answer=answer, conditions=conditions)
-    )
-    db.session.flush()
+pytestmark = pytest.mark.usefixtures("plain_app_context")
 
 
 def references_in(page: str) -> list[str]:
@@ -114,7 +57,7 @@ def scenario():
     add_statement(middle, tuc, StatementAnswer.WILLING)
     add_statement(middle, scu, StatementAnswer.UNWILLING)
     fresh = judged(intake, state=S.DECIDED, family="Meyer", field=ResearchField.BIG_DATA, german=tuc, chinese=tongji)
-    db.session.add(Decision(application=fresh, outcome=DecisionOutcome.WAITING_LIST))
+    add_decision(fresh, DecisionOutcome.WAITING_LIST)
     draft = judged(intake, state=S.DRAFT, german=goettingen, chinese=tongji)
     withdrawn = judged(intake, state=S.WITHDRAWN, german=goettingen, chinese=tongji)
     elsewhere = judged(IntakeRoundFactory(), state=S.SUBMITTED, german=goettingen, chinese=tongji)
@@ -254,7 +197,7 @@ def _round_with(count: int) -> int:
         add_statement(application, chinese, StatementAnswer.CONDITIONAL)
         if index % 2:
             application.state = S.DECIDED
-            db.session.add(Decision(application=application, outcome=DecisionOutcome.ADMIT))
+            add_decision(application, DecisionOutcome.ADMIT)
     db.session.commit()
     return intake.id
 

@@ -11,8 +11,7 @@ import pytest
 from portal import db
 from portal.applications.models import ApplicationState as S
 from portal.core.roles import Role
-from tests.factories import IntakeRoundFactory, UserFactory
-from tests.test_ranking import add_review, judged
+from tests.factories import IntakeRoundFactory, UserFactory, add_review, judged
 
 
 @pytest.fixture

@@ -16,18 +16,11 @@ from portal.core.roles import Role
 from portal.core.timeutil import utcnow
 from portal.review import reminders
 from portal.review.models import ReviewAssignment
-from tests.factories import IntakeRoundFactory, UserFactory
-from tests.test_ranking import add_review, judged
+from tests.factories import IntakeRoundFactory, UserFactory, add_review, judged
 
 S = ApplicationState
 DAY = dt.timedelta(days=1)
-
-
-@pytest.fixture(autouse=True)
-def _app_context(app):
-    # Factories store files under PORTAL_DATA_DIR, which needs the app's configuration.
-    with app.app_context():
-        yield
+pytestmark = pytest.mark.usefixtures("plain_app_context")
 
 
 def closed_round(reviews_due: dt.datetime):

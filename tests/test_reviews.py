@@ -6,7 +6,6 @@ import datetime as dt
 import threading
 
 import pytest
-from flask import g
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -18,11 +17,10 @@ from portal.core.outbox import OutboxEmail
 from portal.core.roles import Role
 from portal.core.templating import format_in_zone
 from portal.core.timeutil import utcnow
+from portal.core.versions import StaleVersion
 from portal.review import services
-from portal.review.assignments import assign
 from portal.review.models import (
     CRITERIA,
-    CommitteeMember,
     Conflict,
     ConflictReason,
     Recommendation,
@@ -36,58 +34,14 @@ from tests.factories import (
     ApplicationFactory,
     IntakeRoundFactory,
     UserFactory,
-    complete_application,
+    assigned,
+    committee_member,
+    full_scores,
+    submitted_application,
     supervisor,
-    university,
 )
 
-
-@pytest.fixture(autouse=True)
-def _app_context(app):
-    # Factories store files under PORTAL_DATA_DIR, and the services speak Babel: both need the app. (Not a request
-    # context: Flask-Login would keep its anonymous user in `g`, which the test client's requests share.)
-    with app.app_context():
-        yield
-
-
-# --- Helpers shared with tests/test_review_visibility.py -------------------------------------------------------------
-
-
-def signed_in(client: FlaskClient, user: User) -> FlaskClient:
-    """Sign the client in as user. The test's app context is shared by its requests, so Flask-Login's user cached
-    in `g` by an earlier request is dropped as well."""
-    g.pop("_login_user", None)
-    return sign_in(client, user)
-
-
-def committee_member(code: str = "LUH", **attributes) -> User:
-    """A selection committee member with a seat at the university with this code."""
-    user = UserFactory(roles=[Role.COMMITTEE], **attributes)
-    db.session.add(CommitteeMember(user=user, university=university(code)))
-    db.session.flush()
-    return user
-
-
-def coordinator(**attributes) -> User:
-    return UserFactory(roles=[Role.COORDINATOR], **attributes)
-
-
-def submitted_application(**kwargs) -> Application:
-    """A complete application in the submitted state, with its reference number."""
-    application = complete_application(**kwargs)
-    application.state = ApplicationState.SUBMITTED
-    application.reference = f"IPK-2027-{application.id:04d}"
-    application.submitted_at = utcnow()
-    db.session.flush()
-    return application
-
-
-def assigned(member: User, application: Application) -> ReviewAssignment:
-    return assign(application, member, by=None, now=utcnow())
-
-
-def full_scores(value: int = 4, recommendation: Recommendation = Recommendation.ADMIT, comment: str = "") -> dict:
-    return {**{name: value for name in CRITERIA}, "recommendation": recommendation.value, "comment": comment}
+pytestmark = pytest.mark.usefixtures("plain_app_context")
 
 
 def review_of(assignment_id: int) -> Review | None:
@@ -259,7 +213,7 @@ def test_a_stale_version_is_refused(setup):
     save(assignment, {"comment": "Tab one"})
     loaded = review_of(assignment.id).version
     save(assignment, {"comment": "Tab one, again"})
-    with pytest.raises(services.StaleReview):
+    with pytest.raises(StaleVersion):
         services.save_review(assignment, {"comment": "Tab two"}, submit=False, expected_version=loaded, now=utcnow())
     assert review_of(assignment.id).comment == "Tab one, again"
 
@@ -267,7 +221,7 @@ def test_a_stale_version_is_refused(setup):
 def test_two_tabs_starting_the_same_review_do_not_overwrite(setup):
     _application, _member, assignment = setup
     services.save_review(assignment, {"comment": "First tab"}, submit=False, expected_version=0, now=utcnow())
-    with pytest.raises(services.StaleReview):
+    with pytest.raises(StaleVersion):
         services.save_review(assignment, {"comment": "Second tab"}, submit=False, expected_version=0, now=utcnow())
     assert review_of(assignment.id).comment == "First tab"
 
@@ -306,7 +260,7 @@ def test_dashboard_lists_assigned_applications_per_round_with_review_state_and_d
     assigned(other, unassigned)
     db.session.commit()
 
-    page = signed_in(client, member).get("/review/").get_data(as_text=True)
+    page = sign_in(client, member).get("/review/").get_data(as_text=True)
     assert page.index("Autumn intake") < page.index("Spring intake")  # the newest round first
     spring_start = page.index(f'id="round-{spring.id}"')
     autumn_part, spring_part = page[:spring_start], page[spring_start:]
@@ -330,7 +284,7 @@ def test_dashboard_speaks_the_members_language(client):
     application = submitted_application()
     assigned(member, application)
     db.session.commit()
-    page = signed_in(client, member).get("/review/").get_data(as_text=True)
+    page = sign_in(client, member).get("/review/").get_data(as_text=True)
     assert '<html lang="zh">' in page
     assert "克劳斯塔尔工业大学" in page and "同济大学" in page
 
@@ -357,10 +311,10 @@ def test_dashboard_costs_the_same_queries_for_few_and_many_applications(client, 
         db.session.commit()
 
     add(2)
-    signed_in(client, db.session.get(User, member_id))
+    sign_in(client, db.session.get(User, member_id))
     few = count_queries(lambda: client.get("/review/"))
     add(10)
-    signed_in(client, db.session.get(User, member_id))
+    sign_in(client, db.session.get(User, member_id))
     many_page: list[str] = []
     many = count_queries(lambda: many_page.append(client.get("/review/").get_data(as_text=True)))
     assert many_page[0].count("Na LI") == 12
@@ -393,7 +347,7 @@ def test_page_shows_the_application_letters_statements_and_the_form(client):
         )
     )
     db.session.commit()
-    page = signed_in(client, member).get(f"/review/application/{application.id}").get_data(as_text=True)
+    page = sign_in(client, member).get(f"/review/application/{application.id}").get_data(as_text=True)
     assert application.reference in page and "Hydrogen embrittlement of pipeline steels" in page
     cv = next(d for d in application.documents if d.kind == DocumentKind.CV)
     assert f"/application/documents/{cv.id}" in page
@@ -409,7 +363,7 @@ def test_page_shows_the_application_letters_statements_and_the_form(client):
 def test_saving_a_draft_and_submitting_through_the_page(client, setup):
     application, member, assignment = setup
     url = f"/review/application/{application.id}"
-    signed_in(client, member)
+    sign_in(client, member)
     draft = client.post(url, data={"version": "0", "score_academic": "2", "comment": "Half done", "save_draft": "y"})
     assert draft.status_code == 302
     review = review_of(assignment.id)
@@ -450,12 +404,12 @@ def test_saving_a_draft_and_submitting_through_the_page(client, setup):
 def test_a_stale_form_keeps_the_typed_values_and_says_why(client, setup):
     application, member, assignment = setup
     url = f"/review/application/{application.id}"
-    signed_in(client, member)
+    sign_in(client, member)
     assert client.post(url, data={"version": "0", "comment": "From tab one", "save_draft": "y"}).status_code == 302
     stale = client.post(url, data={"version": "0", "comment": "From tab two", "score_fit": "3", "save_draft": "y"})
     page = stale.get_data(as_text=True)
     assert stale.status_code == 200
-    assert "saved in another tab or window" in page
+    assert "changed in another tab or window" in page
     assert "From tab two</textarea>" in page and 'selected value="3"' in page.split('id="score_fit"')[1]
     current = review_of(assignment.id)
     assert current.comment == "From tab one"
@@ -465,7 +419,7 @@ def test_a_stale_form_keeps_the_typed_values_and_says_why(client, setup):
 def test_replaying_an_old_form_after_the_deadline_changes_nothing(client, setup):
     application, member, assignment = setup
     url = f"/review/application/{application.id}"
-    signed_in(client, member)
+    sign_in(client, member)
     complete = {k: str(v) for k, v in full_scores(3, comment="In time").items()}
     client.post(url, data={**complete, "version": "0", "submit": "y"})
     version = review_of(assignment.id).version
@@ -513,11 +467,11 @@ def test_two_simultaneous_revisions_from_two_tabs_give_one_revision(app):
 
 def test_declaring_a_conflict_needs_confirmation_then_removes_the_assignment(client, setup):
     application, member, assignment = setup
-    coordinator(language="de")
+    UserFactory(roles=[Role.COORDINATOR], language="de")
     save(assignment, {"comment": "Started"})
     db.session.commit()
     url = f"/review/application/{application.id}/conflict"
-    signed_in(client, member)
+    sign_in(client, member)
     unconfirmed = client.post(url, data={"conflict-note": "My former student"})
     page = unconfirmed.get_data(as_text=True)
     assert unconfirmed.status_code == 200 and "Please tick the box to confirm." in page
@@ -547,7 +501,7 @@ def test_a_withdrawn_application_leaves_the_members_list(client, setup):
     application, member, _assignment = setup
     application.state = ApplicationState.WITHDRAWN
     db.session.commit()
-    signed_in(client, member)
+    sign_in(client, member)
     assert application.reference not in client.get("/review/").get_data(as_text=True)
     assert client.get(f"/review/application/{application.id}").status_code == 404
 

@@ -18,17 +18,11 @@ from portal.review.models import StatementAnswer, SupervisorStatement
 from portal.review.statements import StatementError, record_statement
 from portal.supervisors.models import SupervisorProfile
 from tests.conftest import sign_in
-from tests.factories import IntakeRoundFactory, complete_application, supervisor
+from tests.factories import IntakeRoundFactory, add_decision, add_statement, complete_application, supervisor
 
 S = ApplicationState
 _numbers = itertools.count(1)
-
-
-@pytest.fixture(autouse=True)
-def _app_context(app):
-    # Factories store files under PORTAL_DATA_DIR, which needs the app's configuration.
-    with app.app_context():
-        yield
+pytestmark = pytest.mark.usefixtures("plain_app_context")
 
 
 def make_application(
@@ -48,22 +42,6 @@ def make_application(
         application.submitted_at = utcnow()
     db.session.flush()
     return application
-
-
-def state_statement(
-    application: Application,
-    profile: SupervisorProfile,
-    answer: StatementAnswer,
-    conditions: str = "",
-    comment: str = "",
-) -> SupervisorStatement:
-    """A statement written directly (the other supervisor's, or one recorded earlier)."""
-    statement = SupervisorStatement(
-        application_id=application.id, profile_id=profile.id, answer=answer, conditions=conditions, comment=comment
-    )
-    db.session.add(statement)
-    db.session.flush()
-    return statement
 
 
 def statements_of(application_id: int) -> dict[int, SupervisorStatement]:
@@ -91,7 +69,10 @@ def dashboard_row(page: str, application: Application) -> str:
 
 
 def post_statement(client, application: Application, **data):
-    return client.post(f"/supervise/{application.id}", data=data)
+    """Send the statement form as the page gives it (with the version it carries), with these values."""
+    page = client.get(f"/supervise/{application.id}").get_data(as_text=True)
+    shown = re.search(r'name="version" type="hidden" value="(\d+)"', page)
+    return client.post(f"/supervise/{application.id}", data={"version": shown.group(1) if shown else "", **data})
 
 
 @pytest.fixture
@@ -151,8 +132,8 @@ def test_general_dashboard_card_summarises_and_links(client, pair):
     german, chinese = pair
     answered, waiting = make_application(german, chinese), make_application(german, chinese)
     make_application(german, chinese, state=S.DRAFT)
-    state_statement(answered, german, StatementAnswer.WILLING)
-    state_statement(waiting, chinese, StatementAnswer.WILLING)  # the partner's answer does not count as mine
+    add_statement(answered, german, StatementAnswer.WILLING)
+    add_statement(waiting, chinese, StatementAnswer.WILLING)  # the partner's answer does not count as mine
     db.session.commit()
     sign_in(client, german.user)
     page = client.get("/dashboard").get_data(as_text=True)
@@ -172,9 +153,9 @@ def test_dashboard_costs_the_same_queries_for_few_and_many_applications(client, 
             application = make_application(german, supervisor("SCU") if number % 2 else chinese, intake_round=intake)
             partner = application.chinese_supervisor
             if number % 3 == 0:
-                state_statement(application, german, StatementAnswer.WILLING)
+                add_statement(application, german, StatementAnswer.WILLING)
             if number % 2 == 0:
-                state_statement(application, partner, StatementAnswer.CONDITIONAL, conditions="A lab place")
+                add_statement(application, partner, StatementAnswer.CONDITIONAL, conditions="A lab place")
         db.session.commit()
 
     add_applications(2)
@@ -290,19 +271,20 @@ def test_a_statement_can_be_changed(client, pair):
 def test_statement_is_read_only_once_a_decision_is_recorded(client, pair):
     german, chinese = pair
     application = make_application(german, chinese, state=S.DECIDED)
-    state_statement(application, german, StatementAnswer.WILLING, comment="Original comment")
-    application.decision = Decision(outcome=DecisionOutcome.ADMIT)
+    version = add_statement(application, german, StatementAnswer.WILLING, comment="Original comment").version
+    add_decision(application, DecisionOutcome.ADMIT)
     db.session.commit()
     sign_in(client, german.user)
     page = page_of(client, application)
     assert "can no longer be changed" in page and "Original comment" in page
     assert 'name="answer"' not in page and 'name="comment"' not in page
-    response = post_statement(client, application, answer="unwilling", comment="Changed my mind")
-    assert response.status_code == 302
+    # A form kept open from before the decision (with the statement's current version) is refused all the same.
+    response = post_statement(client, application, answer="unwilling", comment="Changed my mind", version=version)
+    assert response.status_code == 200
     statement = statements_of(application.id)[german.id]
     assert (statement.answer, statement.comment) == (StatementAnswer.WILLING, "Original comment")
     assert audit_events("statement.recorded") == []
-    assert "can no longer be changed" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "can no longer be changed" in response.get_data(as_text=True)
 
 
 # --- The partner's statement ----------------------------------------------------------------------------------------
@@ -316,7 +298,7 @@ def test_partner_statement_is_hidden_until_both_have_answered(app, client, pair)
     assert "Your co-supervisor has not answered yet." in page_of(client, application)
     assert "Not yet answered" in dashboard_row(client.get("/supervise/").get_data(as_text=True), application)
 
-    state_statement(
+    add_statement(
         application, chinese, StatementAnswer.CONDITIONAL, conditions="Secret condition", comment="Secret comment"
     )
     db.session.commit()
@@ -359,7 +341,7 @@ def test_co_supervision_agreed_only_when_both_are_willing(client, pair, own, par
     for profile, answer in ((german, own), (chinese, partner)):
         if answer is not None:
             conditions = "Conditions" if answer == StatementAnswer.CONDITIONAL else ""
-            state_statement(application, profile, answer, conditions=conditions)
+            add_statement(application, profile, answer, conditions=conditions)
     db.session.commit()
     sign_in(client, german.user)
     assert ("Co-supervision agreed" in page_of(client, application)) is agreed
@@ -380,9 +362,9 @@ def test_capacity_counts_agreements_in_the_round_and_warns_without_blocking(clie
     withdrawn = make_application(german, chinese, state=S.WITHDRAWN, intake_round=intake)
     elsewhere = make_application(german, chinese, intake_round=other_round)
     declined = make_application(german, chinese, intake_round=intake)
-    state_statement(withdrawn, german, StatementAnswer.WILLING)  # withdrawn: does not count
-    state_statement(elsewhere, german, StatementAnswer.WILLING)  # another round
-    state_statement(declined, german, StatementAnswer.UNWILLING)  # not an agreement
+    add_statement(withdrawn, german, StatementAnswer.WILLING)  # withdrawn: does not count
+    add_statement(elsewhere, german, StatementAnswer.WILLING)  # another round
+    add_statement(declined, german, StatementAnswer.UNWILLING)  # not an agreement
     db.session.commit()
     sign_in(client, german.user)
     assert 'data-capacity="0/1"' in page_of(client, first)
@@ -449,7 +431,7 @@ def test_a_forged_post_to_another_application_changes_nothing(client, pair):
     mine = make_application(german, chinese)
     theirs_german = supervisor("TUBS")
     theirs = make_application(theirs_german, chinese)
-    state_statement(theirs, theirs_german, StatementAnswer.WILLING, comment="Their own words")
+    add_statement(theirs, theirs_german, StatementAnswer.WILLING, comment="Their own words")
     db.session.commit()
     sign_in(client, german.user)
     response = post_statement(client, theirs, answer="unwilling", comment="Forged")

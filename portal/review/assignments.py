@@ -12,19 +12,25 @@ from sqlalchemy.orm import selectinload
 
 from portal import db
 from portal.accounts.models import User, UserRole
-from portal.applications.models import Application, ApplicationState, IntakeRound
+from portal.applications.models import Application, IntakeRound
 from portal.applications.workflow import begin_review
 from portal.core import audit
-from portal.core.outbox import queue_email
+from portal.core.outbox import notify
 from portal.core.roles import Role
 from portal.core.rules import RuleViolation
 from portal.core.urls import absolute_url
 from portal.review.models import CommitteeMember, Conflict, ConflictReason, ReviewAssignment
-from portal.review.permissions import JUDGED_STATES, conflict_reasons
+from portal.review.permissions import (
+    JUDGED_STATES,
+    OPEN_FOR_REVIEW,
+    ConflictMatrix,
+    assignment_of,
+    conflict_matrix,
+    conflict_reasons,
+)
 from portal.supervisors.models import Country
 
 DEFAULT_REVIEWERS_PER_APPLICATION = 2
-OPEN_FOR_REVIEW = {ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW}
 
 
 class AssignmentError(RuleViolation):
@@ -44,7 +50,7 @@ def committee_members() -> list[CommitteeMember]:
 
 
 def round_applications(intake: IntakeRound) -> list[Application]:
-    """The round's applications open for review, with what the conflict checks need loaded in bulk."""
+    """The round's applications open for review, with what the board shows loaded in bulk."""
     query = (
         select(Application)
         .where(Application.round_id == intake.id, Application.state.in_(OPEN_FOR_REVIEW))
@@ -58,34 +64,9 @@ def round_applications(intake: IntakeRound) -> list[Application]:
     return list(db.session.scalars(query))
 
 
-ConflictMatrix = dict[tuple[int, int], set[ConflictReason]]
-
-
-def conflict_matrix(applications: list[Application], members: list[CommitteeMember]) -> ConflictMatrix:
-    """Every (application id, member user id) pair that is in conflict, with the reasons; three queries at most."""
-    declared = {
-        tuple(row)
-        for row in db.session.execute(
-            select(Conflict.application_id, Conflict.user_id).where(
-                Conflict.application_id.in_([a.id for a in applications])
-            )
-        )
-    }
-    matrix: ConflictMatrix = {}
-    for application in applications:
-        supervisor_users = {p.user_id for p in (application.german_supervisor, application.chinese_supervisor) if p}
-        referee_emails = {r.email for r in application.referees}
-        for member in members:
-            reasons = set()
-            if member.user_id in supervisor_users:
-                reasons.add(ConflictReason.CHOSEN_SUPERVISOR)
-            if member.user.email in referee_emails:
-                reasons.add(ConflictReason.REFEREE)
-            if (application.id, member.user_id) in declared:
-                reasons.add(ConflictReason.DECLARED)
-            if reasons:
-                matrix[(application.id, member.user_id)] = reasons
-    return matrix
+def member_conflicts(applications: list[Application], members: list[CommitteeMember]) -> ConflictMatrix:
+    """Every (application id, member user id) pair in conflict, with the reasons (one query)."""
+    return conflict_matrix([a.id for a in applications], [member.user for member in members])
 
 
 def round_assignments(intake: IntakeRound) -> list[ReviewAssignment]:
@@ -109,11 +90,7 @@ def assign(application: Application, reviewer: User, *, by: User | None, now: dt
                 reasons=", ".join(sorted(r.label for r in reasons)),
             )
         )
-    existing = db.session.scalars(
-        select(ReviewAssignment).where(
-            ReviewAssignment.application_id == application.id, ReviewAssignment.reviewer_id == reviewer.id
-        )
-    ).first()
+    existing = assignment_of(reviewer, application)
     if existing is not None:
         return existing
     assignment = ReviewAssignment(
@@ -155,29 +132,14 @@ def declare_conflict(member: User, application: Application, note: str, *, now: 
             created_at=now,
         )
         db.session.add(conflict)
-    assignment = db.session.scalars(
-        select(ReviewAssignment).where(
-            ReviewAssignment.application_id == application.id, ReviewAssignment.reviewer_id == member.id
-        )
-    ).first()
+    assignment = assignment_of(member, application)
     if assignment is not None:
         unassign(assignment, by=member, reason="conflict declared")
     db.session.flush()
     audit.record("review.conflict_declared", application, actor_id=member.id, details={"note": note.strip()})
+    link = absolute_url("review.assignments", round_id=application.round_id)
     for coordinator in _coordinators():
-        queue_email(
-            recipient=coordinator.email,
-            language=coordinator.language,
-            template="conflict_declared",
-            context={
-                "member": member,
-                "application": application,
-                "note": note.strip(),
-                "user": coordinator,
-                "link": absolute_url("review.assignments", round_id=application.round_id),
-            },
-            user_id=coordinator.id,
-        )
+        notify(coordinator, "conflict_declared", member=member, application=application, note=note.strip(), link=link)
     return conflict
 
 
@@ -209,30 +171,38 @@ def propose(intake: IntakeRound, per_application: int = DEFAULT_REVIEWERS_PER_AP
     for a in existing:
         assigned.setdefault(a.application_id, set()).add(a.reviewer_id)
     side = {m.user_id: m.university.country for m in members}
-    conflicts = conflict_matrix(applications, members)
-    eligible = {
-        application.id: [m for m in members if (application.id, m.user_id) not in conflicts]
-        for application in applications
-    }
+    conflicts = member_conflicts(applications, members)
+    eligible = {a.id: [m for m in members if (a.id, m.user_id) not in conflicts] for a in applications}
     proposal = Proposal()
     # The hardest applications first: those with the fewest possible reviewers.
     for application in sorted(applications, key=lambda a: (len(eligible[a.id]), a.id)):
         chosen = assigned.setdefault(application.id, set())
-        while len(chosen) < per_application:
-            candidates = [m for m in eligible[application.id] if m.user_id not in chosen]
-            if not candidates:
-                proposal.short[application.id] = per_application - len(chosen)
-                break
-            sides_present = {side[uid] for uid in chosen if uid in side}
-            missing_sides = {Country.DE, Country.CN} - sides_present
-            best = min(
-                candidates,
-                key=lambda m: (m.university.country not in missing_sides, load[m.user_id], m.user.name, m.user_id),
-            )
-            chosen.add(best.user_id)
-            load[best.user_id] += 1
-            proposal.pairs.append((application, best))
+        for member in _pick(eligible[application.id], chosen, load, side, per_application - len(chosen)):
+            proposal.pairs.append((application, member))
+        if len(chosen) < per_application:
+            proposal.short[application.id] = per_application - len(chosen)
     return proposal
+
+
+def _pick(
+    eligible: list[CommitteeMember], chosen: set[int], load: Counter, side: dict[int, Country], wanted: int
+) -> list[CommitteeMember]:
+    """Up to `wanted` more reviewers: a member of a side still missing first, then the lightest load (chosen and
+    load take in each pick)."""
+    picked: list[CommitteeMember] = []
+    for _pick_number in range(wanted):
+        candidates = [m for m in eligible if m.user_id not in chosen]
+        if not candidates:
+            break
+        missing_sides = {Country.DE, Country.CN} - {side[uid] for uid in chosen if uid in side}
+        best = min(
+            candidates,
+            key=lambda m: (m.university.country not in missing_sides, load[m.user_id], m.user.name, m.user_id),
+        )
+        chosen.add(best.user_id)
+        load[best.user_id] += 1
+        picked.append(best)
+    return picked
 
 
 def apply_proposal(intake: IntakeRound, pairs: list[tuple[int, int]], *, by: User, now: dt.datetime) -> int:
@@ -268,7 +238,7 @@ def assignment_board(intake: IntakeRound) -> AssignmentBoard:
     """The round's applications with their reviewers, who else may be assigned and who is conflicted."""
     members = committee_members()
     applications = round_applications(intake)
-    matrix = conflict_matrix(applications, members)
+    matrix = member_conflicts(applications, members)
     by_application: dict[int, list[ReviewAssignment]] = {}
     existing = db.session.scalars(
         select(ReviewAssignment)

@@ -1,16 +1,42 @@
-"""The committee member's forms: the review, and the declaration of a conflict of interest."""
+"""The review domain's forms: the committee member's review and conflict, the coordinator's assignments, ranking
+filter, decision and release, the supervisor's statement and availability.
+
+The review, the decision and the statement edit versioned records (`VersionedForm`): a form posted without its
+version, or with an old one, is refused by the service as stale.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import (
+    BooleanField,
+    Form,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from portal.review.models import CRITERIA, RECOMMENDATION_LABELS, Review
+from portal.applications.models import OUTCOME_LABELS, Application, DecisionOutcome
+from portal.core.versions import VersionedForm
+from portal.review.models import ANSWER_LABELS, CRITERIA, RECOMMENDATION_LABELS, Review, SupervisorStatement
+from portal.review.ranking import SORT_LABELS
 from portal.review.services import COMMENT_MAX_LENGTH, NOTE_MAX_LENGTH
+from portal.supervisors.models import RESEARCH_FIELD_LABELS, SupervisorProfile
+from portal.supervisors.services import MAX_CAPACITY
+
+TEXT_LIMIT = 5000  # a statement's conditions and comment, a decision's note
+
+# --- The committee member's review and conflict ---------------------------------------------------------------------
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -37,10 +63,9 @@ def _score_field(name: str) -> SelectField:
     return SelectField(CRITERIA[name], choices=score_options, coerce=_int_or_none, validate_choice=True)
 
 
-class ReviewForm(FlaskForm):
-    """Scores per criterion, the recommendation and a comment; the version notices saves from another tab."""
+class ReviewForm(VersionedForm):
+    """Scores per criterion, the recommendation and a comment; version 0 is a review not started yet."""
 
-    version = HiddenField()
     score_academic = _score_field("score_academic")
     score_proposal = _score_field("score_proposal")
     score_fit = _score_field("score_fit")
@@ -69,17 +94,14 @@ class ReviewForm(FlaskForm):
     @classmethod
     def for_review(cls, review: Review | None) -> ReviewForm:
         """A form showing the review as saved (an empty one for a review not started), whatever the request sent."""
-        form = cls(formdata=None, version=str(review.version if review is not None else 0))
+        form = cls(formdata=None)
+        form.load_version(review)
         if review is not None:
             for name in CRITERIA:
                 getattr(form, name).data = getattr(review, name)
             form.recommendation.data = review.recommendation.value if review.recommendation else None
             form.comment.data = review.comment
         return form
-
-    @property
-    def expected_version(self) -> int | None:
-        return int(self.version.data) if str(self.version.data or "").isdigit() else None
 
     @property
     def submitting(self) -> bool:
@@ -90,13 +112,6 @@ class ReviewForm(FlaskForm):
         data: dict[str, Any] = {name: getattr(self, name).data for name in CRITERIA}
         data.update(recommendation=self.recommendation.data, comment=self.comment.data, note=self.note.data)
         return data
-
-    def show_errors(self, errors: dict[str, str]) -> None:
-        """Put the service's messages next to their fields."""
-        for name, message in errors.items():
-            target = getattr(self, name, None)
-            if target is not None:
-                target.errors = [*target.errors, message]
 
 
 class ConflictForm(FlaskForm):
@@ -116,3 +131,193 @@ class ConflictForm(FlaskForm):
         validators=[DataRequired(message=_l("Please tick the box to confirm."))],
     )
     declare = SubmitField(_l("Declare a conflict of interest"))
+
+
+# --- The coordinator's assignments ----------------------------------------------------------------------------------
+
+PAIRS_PATTERN = r"^(\d+:\d+)(,\d+:\d+)*$"
+
+
+class AddReviewerForm(FlaskForm):
+    application_id = HiddenField(validators=[DataRequired()])
+    reviewer_id = SelectField(_l("Add a reviewer"), coerce=int, validate_choice=False)
+    submit = SubmitField(_l("Assign"))
+
+    @property
+    def chosen_application_id(self) -> int | None:
+        raw = self.application_id.data or ""
+        return int(raw) if raw.isdigit() else None
+
+
+class ProposeForm(FlaskForm):
+    """Asks for a proposal (a GET form: computing changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    per_application = IntegerField(
+        _l("Reviewers per application"), default=2, validators=[InputRequired(), NumberRange(min=1, max=5)]
+    )
+    submit = SubmitField(_l("Propose an assignment"))
+
+
+class SaveProposalForm(FlaskForm):
+    pairs = HiddenField(validators=[DataRequired(), Regexp(PAIRS_PATTERN)])
+    submit = SubmitField(_l("Save this assignment"))
+
+    @classmethod
+    def for_pairs(cls, pairs: list[tuple[int, int]]) -> SaveProposalForm:
+        return cls(pairs=",".join(f"{application_id}:{user_id}" for application_id, user_id in pairs))
+
+    @property
+    def pair_list(self) -> list[tuple[int, int]]:
+        return [tuple(int(n) for n in pair.split(":")) for pair in re.findall(r"\d+:\d+", self.pairs.data or "")]
+
+
+class RemoveForm(FlaskForm):
+    submit = SubmitField(_l("Remove"))
+
+
+# --- The coordinator's ranking, decisions and release ---------------------------------------------------------------
+
+
+def sort_options():
+    return [(sort.value, label) for sort, label in SORT_LABELS.items()]
+
+
+def outcome_options():
+    return [(outcome.value, label) for outcome, label in OUTCOME_LABELS.items()]
+
+
+class RankingFilterForm(Form):
+    """The ranking's filters and order, sent by GET so that every view of the ranking has its own address."""
+
+    university = SelectField(_l("University of either supervisor"), choices=[], validate_choice=False)
+    field = SelectField(_l("Research field"), choices=[], validate_choice=False)
+    sort = SelectField(_l("Order"), choices=sort_options)
+
+    def set_choices(self, universities) -> None:
+        self.university.choices = [("", _l("All universities"))] + [(u.code, u.name) for u in universities]
+        self.field.choices = [("", _l("All research fields"))] + [
+            (value.value, label) for value, label in RESEARCH_FIELD_LABELS.items()
+        ]
+
+
+class DecisionForm(VersionedForm):
+    """Record or change the decision on one application (the version is the application's)."""
+
+    outcome = RadioField(
+        _l("Decision"),
+        choices=outcome_options,
+        validators=[InputRequired(message=_l("Please choose a decision."))],
+    )
+    note = TextAreaField(
+        _l("Note"),
+        validators=[Optional(), Length(max=TEXT_LIMIT)],
+        description=_l("For the file: seen by the coordinators and the assigned committee, never by the applicant."),
+    )
+    confirm_capacity = BooleanField(_l("I know that this exceeds the capacity, and I want to admit the candidate."))
+    submit = SubmitField(_l("Save the decision"))
+
+    @classmethod
+    def for_application(cls, application: Application) -> DecisionForm:
+        """A form showing the decision as recorded, at the application's current version."""
+        decision = application.decision
+        form = cls(
+            formdata=None, outcome=decision.outcome.value if decision else None, note=decision.note if decision else ""
+        )
+        form.load_version(application)
+        return form
+
+    def decision_values(self) -> dict[str, Any]:
+        """What record_decision needs from the form."""
+        return {
+            "outcome": DecisionOutcome(self.outcome.data),
+            "note": self.note.data or "",
+            "confirm_capacity": bool(self.confirm_capacity.data),
+            "expected_version": self.expected_version,
+        }
+
+
+class ReleaseForm(FlaskForm):
+    """Choose decisions to release (preview first), then confirm."""
+
+    application_ids = SelectMultipleField(_l("Decisions to release"), coerce=int, validate_choice=False)
+    preview_selected = SubmitField(_l("Release the selected decisions …"))
+    preview_all = SubmitField(_l("Release all decided …"))
+    confirm = SubmitField(_l("Release now and notify the applicants"))
+
+    @property
+    def chosen_ids(self) -> list[int]:
+        return self.application_ids.data or []
+
+    @property
+    def preview_ids(self) -> list[int] | None:
+        """The decisions to preview: None for all that wait for release."""
+        return None if self.preview_all.data else self.chosen_ids
+
+
+# --- The chosen supervisor's statement and availability -------------------------------------------------------------
+
+
+def answer_options():
+    return [(answer.value, label) for answer, label in ANSWER_LABELS.items()]
+
+
+class AvailabilityForm(FlaskForm):
+    """A supervisor's own availability in the directory."""
+
+    accepting = BooleanField(_l("I am taking new doctoral candidates"))
+    capacity = IntegerField(
+        _l("How many new candidates I can take per intake round"),
+        validators=[InputRequired(), NumberRange(min=0, max=MAX_CAPACITY)],
+    )
+    save_availability = SubmitField(_l("Save my availability"))
+
+    @classmethod
+    def for_profile(cls, profile: SupervisorProfile) -> AvailabilityForm:
+        return cls(accepting=profile.accepting_candidates, capacity=profile.capacity)
+
+
+class StatementForm(VersionedForm):
+    """The chosen supervisor's statement; version 0 is a statement not written yet."""
+
+    answer = RadioField(
+        _l("Will you supervise this candidate?"),
+        choices=answer_options,
+        validators=[InputRequired(message=_l("Please choose your answer."))],
+    )
+    conditions = TextAreaField(
+        _l("Your conditions"),
+        validators=[Length(max=TEXT_LIMIT)],
+        description=_l("Required if you are willing under conditions, for example a change to the research plan."),
+        render_kw={"rows": 3},
+    )
+    comment = TextAreaField(
+        _l("Comment for the selection committee"),
+        validators=[Length(max=TEXT_LIMIT)],
+        description=_l("Optional. The committee and the coordinators read it; your co-supervisor once both answered."),
+        render_kw={"rows": 4},
+    )
+    submit = SubmitField(_l("Record my statement"))
+
+    @classmethod
+    def for_statement(cls, statement: SupervisorStatement | None) -> StatementForm:
+        """A form showing the statement as recorded (an empty one when there is none yet)."""
+        if statement is None:
+            form = cls(formdata=None)
+        else:
+            form = cls(
+                formdata=None, answer=statement.answer.value, conditions=statement.conditions, comment=statement.comment
+            )
+        form.load_version(statement)
+        return form
+
+    def statement_values(self) -> dict[str, Any]:
+        """What record_statement needs from the form."""
+        return {
+            "answer": self.answer.data,
+            "conditions": self.conditions.data or "",
+            "comment": self.comment.data or "",
+            "expected_version": self.expected_version,
+        }

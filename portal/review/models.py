@@ -57,9 +57,13 @@ class SupervisorStatement(db.Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
 
     application: Mapped[Application] = relationship()
     profile: Mapped[SupervisorProfile] = relationship()
+
+    # Every UPDATE checks and bumps the version: a statement changed in another tab is noticed (core.versions).
+    __mapper_args__ = {"version_id_col": version}
 
 
 class CommitteeMember(db.Base):

@@ -1,36 +1,84 @@
-"""Who may judge what: conflicts of interest, assignments, and the visibility of reviews and statements."""
+"""Who may judge what, and who sees what of the judging: the one answer to every "may this user see or do" of the
+review domain (conflicts of interest, reviewing, the review page, reviews, statements).
+
+The conflict rule is written once, as SQL conditions (`conflict_conditions`), so that a single application, a whole
+round's board and the lists that must leave conflicted applications out all ask the same question.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, func, or_, select, true
+from sqlalchemy.orm import contains_eager, selectinload
 
 from portal import db
 from portal.accounts.models import User
-from portal.applications.models import Application, ApplicationState
-from portal.applications.permissions import is_chosen_supervisor
+from portal.applications.models import Application, ApplicationState, RefereeInvitation
 from portal.core.roles import Role
 from portal.review.models import Conflict, ConflictReason, Review, ReviewAssignment
+from portal.supervisors.models import SupervisorProfile
 
 JUDGED_STATES = {ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW, ApplicationState.DECIDED}
+# Assigned, reviewed and reminded while the application waits for its decision.
+OPEN_FOR_REVIEW = {ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW}
+
+# (application id, user id) -> why that user may not judge that application.
+ConflictMatrix = dict[tuple[int, int], set[ConflictReason]]
+
+
+# --- Conflicts of interest ------------------------------------------------------------------------------------------
+
+
+def conflict_conditions(user_id: Any, email: Any) -> dict[ConflictReason, ColumnElement[bool]]:
+    """Each reason of a conflict as an SQL condition on Application, for the user given by id and email (values, or
+    columns of a query that reads users): a chosen supervisor, a named referee, a declared conflict."""
+    chosen = exists().where(
+        SupervisorProfile.user_id == user_id,
+        SupervisorProfile.id.in_([Application.german_supervisor_id, Application.chinese_supervisor_id]),
+    )
+    referee = exists().where(
+        RefereeInvitation.application_id == Application.id, func.lower(RefereeInvitation.email) == func.lower(email)
+    )
+    declared = exists().where(Conflict.application_id == Application.id, Conflict.user_id == user_id)
+    return {
+        ConflictReason.CHOSEN_SUPERVISOR: chosen,
+        ConflictReason.REFEREE: referee,
+        ConflictReason.DECLARED: declared,
+    }
+
+
+def conflicted(user_id: Any, email: Any) -> ColumnElement[bool]:
+    """SQL: the user (id and email, values or columns) has a conflict of interest with the Application of the row."""
+    return or_(*conflict_conditions(user_id, email).values())
+
+
+def conflict_matrix(application_ids: list[int], users: list[User]) -> ConflictMatrix:
+    """Every (application, user) pair in conflict, with the reasons: one query, whatever the numbers."""
+    conditions = conflict_conditions(User.id, User.email)
+    query = (
+        select(Application.id, User.id, *conditions.values())
+        .join(User, true())
+        .where(Application.id.in_(application_ids), User.id.in_([user.id for user in users]), or_(*conditions.values()))
+    )
+    return {
+        (application_id, user_id): {reason for reason, hit in zip(conditions, hits, strict=True) if hit}
+        for application_id, user_id, *hits in db.session.execute(query)
+    }
 
 
 def conflict_reasons(user: User, application: Application) -> set[ConflictReason]:
     """Every reason the user may not judge the application (empty when there is none)."""
-    reasons: set[ConflictReason] = set()
-    if is_chosen_supervisor(user, application):
-        reasons.add(ConflictReason.CHOSEN_SUPERVISOR)
-    if any(referee.email == user.email for referee in application.referees):
-        reasons.add(ConflictReason.REFEREE)
-    declared = db.session.scalar(
-        select(Conflict.id).where(Conflict.application_id == application.id, Conflict.user_id == user.id)
-    )
-    if declared is not None:
-        reasons.add(ConflictReason.DECLARED)
-    return reasons
+    return conflict_matrix([application.id], [user]).get((application.id, user.id), set())
 
 
 def is_conflicted(user: User, application: Application) -> bool:
     return bool(conflict_reasons(user, application))
+
+
+# --- Reviewing ----------------------------------------------------------------------------------------------------
 
 
 def assignment_of(user: User, application: Application) -> ReviewAssignment | None:
@@ -52,6 +100,24 @@ def can_review(user: User, application: Application) -> bool:
     )
 
 
+def reviewable_assignment(user: User, application: Application) -> ReviewAssignment | None:
+    """The user's own assignment when they may write its review (the only review they can ever write)."""
+    return assignment_of(user, application) if can_review(user, application) else None
+
+
+def may_open(user: User, application: Application) -> bool:
+    """The review page of an application: an assigned, unconflicted member, or a coordinator."""
+    return user.has_role(Role.COORDINATOR) or can_review(user, application)
+
+
+def oversees_reviews(user: User) -> bool:
+    """Coordinators follow the whole committee: who reviews, each review's status and its revisions."""
+    return user.has_role(Role.COORDINATOR)
+
+
+# --- Reading reviews and statements -----------------------------------------------------------------------------
+
+
 def has_submitted_own_review(user: User, application: Application) -> bool:
     assignment = assignment_of(user, application)
     return assignment is not None and assignment.review is not None and assignment.review.submitted
@@ -69,24 +135,48 @@ def can_see_statements(user: User, application: Application) -> bool:
     return user.has_role(Role.COORDINATOR) or can_review(user, application)
 
 
+def _readable(viewer: User, author_id: int, submitted: bool, sees_others: Callable[[], bool]) -> bool:
+    return author_id == viewer.id or (submitted and sees_others())
+
+
 def may_read_review(viewer: User, application: Application, *, author_id: int, submitted: bool) -> bool:
     """The one answer to "may this viewer read this review": its author always; anyone else a submitted one only, and
     only when they may see the application's reviews (coordinators; an assigned reviewer after submitting their own)."""
-    if author_id == viewer.id:
-        return True
-    return submitted and can_see_reviews(viewer, application)
+    return _readable(viewer, author_id, submitted, lambda: can_see_reviews(viewer, application))
 
 
 def visible_reviews(viewer: User, application: Application) -> list[Review]:
     """The application's reviews whose content this viewer may read (the page, its template, dossier and exports)."""
     query = (
         select(Review)
-        .join(ReviewAssignment, Review.assignment_id == ReviewAssignment.id)
+        .join(Review.assignment)
         .where(ReviewAssignment.application_id == application.id)
+        .options(contains_eager(Review.assignment), selectinload(Review.revisions))
         .order_by(ReviewAssignment.id)
     )
+    sees_others = cache(lambda: can_see_reviews(viewer, application))  # asked once, and only if needed
     return [
         review
         for review in db.session.scalars(query)
-        if may_read_review(viewer, application, author_id=review.assignment.reviewer_id, submitted=review.submitted)
+        if _readable(viewer, review.assignment.reviewer_id, review.submitted, sees_others)
     ]
+
+
+# --- The chosen supervisors -------------------------------------------------------------------------------------
+
+
+def chosen_profile(user: User, application: Application) -> SupervisorProfile | None:
+    """The user's profile if the application names it as German or Chinese supervisor."""
+    for profile in (application.german_supervisor, application.chinese_supervisor):
+        if profile is not None and profile.user_id == user.id:
+            return profile
+    return None
+
+
+def may_state(user: User, application: Application) -> bool:
+    """A chosen supervisor, on a submitted (not draft, not withdrawn) application: reads it and states."""
+    return (
+        user.has_role(Role.SUPERVISOR)
+        and application.state in JUDGED_STATES
+        and chosen_profile(user, application) is not None
+    )

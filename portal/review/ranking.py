@@ -28,6 +28,7 @@ from portal.review.models import (
     SupervisorStatement,
 )
 from portal.review.permissions import JUDGED_STATES
+from portal.review.statements import both_agree
 from portal.supervisors.models import ResearchField, SupervisorProfile, University
 
 # Reviewers whose means lie this far apart (or further) disagree strongly: the committee should talk about it.
@@ -130,12 +131,7 @@ class RankingRow:
     @property
     def co_supervision_agreed(self) -> bool:
         """Both chosen supervisors have said they will supervise (perhaps under conditions)."""
-        return (
-            self.german_statement is not None
-            and self.chinese_statement is not None
-            and self.german_statement.agrees
-            and self.chinese_statement.agrees
-        )
+        return both_agree(self.german_statement, self.chinese_statement)
 
     @property
     def decision(self) -> Decision | None:

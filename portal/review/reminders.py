@@ -15,18 +15,17 @@ from sqlalchemy.orm import contains_eager
 
 from portal import db
 from portal.accounts.models import User
-from portal.applications.models import Application, ApplicationState, IntakeRound, RefereeInvitation
+from portal.applications.models import Application, IntakeRound, RefereeInvitation
 from portal.core import audit
-from portal.core.outbox import queue_email
+from portal.core.outbox import notify, queue_email
 from portal.core.urls import absolute_url
 from portal.review.models import Review, ReviewAssignment
-from portal.review.permissions import is_conflicted
+from portal.review.permissions import OPEN_FOR_REVIEW, conflicted
 
 # A deadline this close (or closer) makes a reminder due.
 REMINDER_WINDOW = dt.timedelta(days=7)
 # Nobody is reminded of the same thing twice within this time.
 REMIND_AGAIN_AFTER = dt.timedelta(days=7)
-OPEN_STATES = (ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW)
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ def due_referees(now: dt.datetime) -> list[RefereeInvitation]:
         .join(RefereeInvitation.application)
         .options(contains_eager(RefereeInvitation.application))
         .where(
-            Application.state.in_(OPEN_STATES),
+            Application.state.in_(OPEN_FOR_REVIEW),
             RefereeInvitation.invited_at.is_not(None),
             RefereeInvitation.token_hash.is_not(None),
             RefereeInvitation.letter_received_at.is_(None),
@@ -92,34 +91,30 @@ def due_assignments(now: dt.datetime) -> list[ReviewAssignment]:
         .outerjoin(Review, Review.assignment_id == ReviewAssignment.id)
         .options(contains_eager(ReviewAssignment.application))
         .where(
-            Application.state.in_(OPEN_STATES),
+            Application.state.in_(OPEN_FOR_REVIEW),
             User.active.is_(True),
             or_(Review.id.is_(None), Review.submitted_at.is_(None)),
             IntakeRound.reviews_due > now,
             IntakeRound.reviews_due <= now + REMINDER_WINDOW,
             _not_recently(ReviewAssignment.reminded_at, now),
+            # A conflict that arose after the assignment (the member became a referee, say) hides the application
+            # from them: a reminder must not name it either.
+            ~conflicted(User.id, User.email),
         )
         .order_by(ReviewAssignment.reviewer_id, Application.reference)
         .with_for_update(of=ReviewAssignment, skip_locked=True)
     )
-    # A conflict that arose after the assignment (the member became a referee, say) hides the application from them:
-    # a reminder must not name it either. A daily command, so one check per due assignment is affordable.
-    return [a for a in db.session.scalars(query) if not is_conflicted(a.reviewer, a.application)]
+    return list(db.session.scalars(query))
 
 
 def remind_reviewer(reviewer: User, assignments: list[ReviewAssignment], *, now: dt.datetime) -> None:
     """One email per reviewer listing their open reviews, in the reviewer's language."""
-    queue_email(
-        recipient=reviewer.email,
-        language=reviewer.language,
-        template="reminder_review",
-        context={
-            "user": reviewer,
-            "applications": [a.application for a in assignments],
-            "due": min(a.application.intake_round.reviews_due for a in assignments),
-            "link": absolute_url("review.dashboard"),
-        },
-        user_id=reviewer.id,
+    notify(
+        reviewer,
+        "reminder_review",
+        applications=[a.application for a in assignments],
+        due=min(a.application.intake_round.reviews_due for a in assignments),
+        link=absolute_url("review.dashboard"),
     )
     for assignment in assignments:
         assignment.reminded_at = now

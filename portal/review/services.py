@@ -1,4 +1,8 @@
-"""Review rules: a committee member's assigned applications, drafts, submission, revisions until the deadline."""
+"""A committee member's reviews: the list of assigned applications, drafts, submission, revisions until the deadline.
+
+A review is versioned (`Review.version`, 0 for a review not started yet): a save from a form loaded before another
+save, or sent without its version, is refused with `core.versions.StaleVersion` and changes nothing.
+"""
 
 from __future__ import annotations
 
@@ -10,46 +14,27 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, joinedload
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal import db
 from portal.accounts.models import User
-from portal.applications.models import Application, ApplicationState, IntakeRound, RefereeInvitation
-from portal.applications.permissions import can_read_letters
+from portal.applications.models import Application, ApplicationState, IntakeRound, display_name
+from portal.applications.queries import SupervisedApplications
 from portal.core import audit
-from portal.core.roles import Role
 from portal.core.rules import RuleViolation
-from portal.review.models import (
-    CRITERIA,
-    Conflict,
-    Recommendation,
-    Review,
-    ReviewAssignment,
-    ReviewRevision,
-    SupervisorStatement,
-)
-from portal.review.permissions import JUDGED_STATES, assignment_of, can_review, can_see_reviews, can_see_statements
-from portal.supervisors.models import ResearchField, SupervisorProfile, University
+from portal.core.versions import check_version, version_of
+from portal.review.locking import flush_new_or_stale
+from portal.review.models import CRITERIA, Recommendation, Review, ReviewAssignment, ReviewRevision, SupervisorStatement
+from portal.review.permissions import JUDGED_STATES, OPEN_FOR_REVIEW, can_review, conflicted
+from portal.supervisors.models import ResearchField, University
 
-# Reviews can be written and revised while the application waits for its decision.
-OPEN_FOR_REVIEW = {ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW}
 COMMENT_MAX_LENGTH = 10_000
 NOTE_MAX_LENGTH = 300
 
 
 class ReviewError(RuleViolation):
     """A review rule was broken; the message is for the user, `fields` maps form fields to their own message."""
-
-    def __init__(self, message: str, fields: Mapping[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.fields = dict(fields or {})
-
-
-class StaleReview(ReviewError):
-    """The review was saved elsewhere (another tab or window) since the form was loaded."""
 
 
 class ReviewClosed(ReviewError):
@@ -84,10 +69,21 @@ class SaveOutcome(enum.StrEnum):
     UNCHANGED = "unchanged"  # a submitted review saved again without any change
 
 
+AUDIT_ACTIONS = {
+    SaveOutcome.SAVED: "review.saved",
+    SaveOutcome.SUBMITTED: "review.submitted",
+    SaveOutcome.REVISED: "review.revised",
+}
+
+
 def status_of(review: Review | None) -> ReviewStatus:
-    if review is None:
+    return _status(review is not None, review is not None and review.submitted)
+
+
+def _status(started: bool, submitted: bool) -> ReviewStatus:
+    if not started:
         return ReviewStatus.NOT_STARTED
-    return ReviewStatus.SUBMITTED if review.submitted else ReviewStatus.DRAFT
+    return ReviewStatus.SUBMITTED if submitted else ReviewStatus.DRAFT
 
 
 def deadline_passed(intake: IntakeRound, now: dt.datetime) -> bool:
@@ -106,16 +102,18 @@ def closed_reason(application: Application, now: dt.datetime) -> str | None:
     return None
 
 
-# --- Saving ---------------------------------------------------------------------------------------------------------
+# --- The values of a review -----------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ReviewValues:
-    """A review's content, checked: scores 1 to 5 or None, a recommendation or None, the comment."""
+    """A review's content, checked: scores 1 to 5 or None, a recommendation or None, the comment; and the note that
+    goes with a revision."""
 
     scores: dict[str, int | None]
     recommendation: Recommendation | None
     comment: str
+    note: str = ""
 
     def missing(self) -> dict[str, str]:
         """The fields a submission still needs, each with its message."""
@@ -125,42 +123,57 @@ class ReviewValues:
         return missing
 
     def same_as(self, review: Review) -> bool:
+        """The review already says this, and there is no note to record."""
         return (
             all(getattr(review, name) == value for name, value in self.scores.items())
             and review.recommendation == self.recommendation
             and review.comment == self.comment
+            and not self.note
         )
+
+
+def _score(raw: Any) -> int | None:
+    """A score as sent: None when empty, 0 (out of range) when not a number."""
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _recommendation(raw: Any) -> Recommendation | None:
+    return Recommendation(str(raw)) if raw not in (None, "") else None
+
+
+def _text_errors(comment: str, note: str) -> dict[str, str]:
+    errors = {}
+    if len(comment) > COMMENT_MAX_LENGTH:
+        errors["comment"] = _("Please shorten the comment to at most %(limit)d characters.", limit=COMMENT_MAX_LENGTH)
+    if len(note) > NOTE_MAX_LENGTH:
+        errors["note"] = _("Please shorten the note to at most %(limit)d characters.", limit=NOTE_MAX_LENGTH)
+    return errors
 
 
 def clean_values(data: Mapping[str, Any]) -> ReviewValues:
     """Check what a form (or a forged request) sent; every problem is reported next to its field."""
-    errors: dict[str, str] = {}
-    scores: dict[str, int | None] = {}
-    for name in CRITERIA:
-        raw = data.get(name)
-        if raw in (None, ""):
-            scores[name] = None
-            continue
-        try:
-            value = int(raw)
-        except (TypeError, ValueError):
-            value = 0
-        if not 1 <= value <= 5:
-            errors[name] = _("Scores go from 1 to 5.")
-        scores[name] = value
-    raw_recommendation = data.get("recommendation")
-    recommendation = None
-    if raw_recommendation not in (None, ""):
-        try:
-            recommendation = Recommendation(str(raw_recommendation))
-        except ValueError:
-            errors["recommendation"] = _("Please choose one of the recommendations.")
-    comment = str(data.get("comment") or "").strip()
-    if len(comment) > COMMENT_MAX_LENGTH:
-        errors["comment"] = _("Please shorten the comment to at most %(limit)d characters.", limit=COMMENT_MAX_LENGTH)
+    scores = {name: _score(data.get(name)) for name in CRITERIA}
+    errors = {
+        name: _("Scores go from 1 to 5.") for name, value in scores.items() if value is not None and not 1 <= value <= 5
+    }
+    try:
+        recommendation = _recommendation(data.get("recommendation"))
+    except ValueError:
+        recommendation = None
+        errors["recommendation"] = _("Please choose one of the recommendations.")
+    comment, note = str(data.get("comment") or "").strip(), str(data.get("note") or "").strip()
+    errors.update(_text_errors(comment, note))
     if errors:
-        raise ReviewError(_("Please correct the marked fields."), errors)
-    return ReviewValues(scores, recommendation, comment)
+        raise ReviewError(_("Please correct the marked fields."), fields=errors)
+    return ReviewValues(scores, recommendation, comment, note)
+
+
+# --- Saving ---------------------------------------------------------------------------------------------------------
 
 
 def save_review(
@@ -174,95 +187,69 @@ def save_review(
     """Save the reviewer's review: a draft (incomplete values allowed) until submitted; once submitted, every save is
     a revision that must be complete and appends a snapshot. Nothing changes after the deadline or from a stale form.
 
-    `expected_version` is the review's version when the form was loaded (0, or None, for a review not yet started).
+    `expected_version` is the review's version when the form was loaded (0 for a review not yet started).
     """
-    application = assignment.application
-    reason = closed_reason(application, now)
-    if reason:
-        raise ReviewClosed(reason)
-    if not can_review(assignment.reviewer, application):
-        raise ReviewClosed(_("You are not (or no longer) asked to review this application."))
+    _ensure_open(assignment, now)
     review = assignment.review
-    if (expected_version or 0) != (review.version if review is not None else 0):
-        raise StaleReview(_stale_message())
+    check_version(review, expected_version, current=lambda: version_of(assignment.review))
     values = clean_values(data)
-    note = str(data.get("note") or "").strip()
-    if len(note) > NOTE_MAX_LENGTH:
-        raise ReviewError(
-            _("Please correct the marked fields."),
-            {"note": _("Please shorten the note to at most %(limit)d characters.", limit=NOTE_MAX_LENGTH)},
-        )
     was_submitted = review is not None and review.submitted
     if submit or was_submitted:
-        missing = values.missing()
-        if missing:
-            message = (
-                _("A submitted review must stay complete: every score and the recommendation are needed.")
-                if was_submitted
-                else _("Your review is not complete yet: every score and the recommendation are needed to submit.")
-            )
-            raise ReviewError(message, missing)
-    if was_submitted and values.same_as(review) and not note:  # type: ignore[union-attr]
+        _ensure_complete(values, was_submitted)
+    if was_submitted and values.same_as(review):  # type: ignore[union-attr]
         return SaveOutcome.UNCHANGED
+    outcome = SaveOutcome.REVISED if was_submitted else SaveOutcome.SUBMITTED if submit else SaveOutcome.SAVED
+    review, revision = _write(assignment, values, outcome, now)
+    flush_new_or_stale(lambda: version_of(assignment.review))
+    # The details name the review, never its content: the audit log is read by people who may not see reviews.
+    details: dict[str, Any] = {"review_id": review.id, "reviewer_id": assignment.reviewer_id}
+    if revision is not None:
+        details["revision"] = revision
+    audit.record(AUDIT_ACTIONS[outcome], assignment.application, actor_id=assignment.reviewer_id, details=details)
+    return outcome
 
-    # Read before changing anything: a lazy load would flush the changes outside _flush_or_stale.
+
+def _ensure_open(assignment: ReviewAssignment, now: dt.datetime) -> None:
+    """Refuse when the review can no longer change, or the member may no longer review the application."""
+    reason = closed_reason(assignment.application, now)
+    if reason:
+        raise ReviewClosed(reason)
+    if not can_review(assignment.reviewer, assignment.application):
+        raise ReviewClosed(_("You are not (or no longer) asked to review this application."))
+
+
+def _ensure_complete(values: ReviewValues, was_submitted: bool) -> None:
+    missing = values.missing()
+    if not missing:
+        return
+    if was_submitted:
+        message = _("A submitted review must stay complete: every score and the recommendation are needed.")
+    else:
+        message = _("Your review is not complete yet: every score and the recommendation are needed to submit.")
+    raise ReviewError(message, fields=missing)
+
+
+def _write(
+    assignment: ReviewAssignment, values: ReviewValues, outcome: SaveOutcome, now: dt.datetime
+) -> tuple[Review, int | None]:
+    """Put the values into the review (created if needed); a submission or revision appends a numbered snapshot."""
+    review = assignment.review
+    # Read before changing anything: a lazy load would flush the changes outside flush_new_or_stale.
     number = len(review.revisions) + 1 if review is not None else 1
     if review is None:
         review = Review(assignment=assignment, created_at=now)
         db.session.add(review)
     for name, value in values.scores.items():
         setattr(review, name, value)
-    review.recommendation = values.recommendation
-    review.comment = values.comment
+    review.recommendation, review.comment = values.recommendation, values.comment
     review.updated_at = now  # always writes the row, so the version moves and other open forms notice
-
-    if was_submitted:
-        outcome, action = SaveOutcome.REVISED, "review.revised"
-    elif submit:
+    if outcome == SaveOutcome.SAVED:
+        return review, None
+    if outcome == SaveOutcome.SUBMITTED:
         review.submitted_at = now
-        outcome, action = SaveOutcome.SUBMITTED, "review.submitted"
-    else:
-        outcome, action = SaveOutcome.SAVED, "review.saved"
-    if outcome != SaveOutcome.SAVED:
-        review.revisions.append(
-            ReviewRevision(
-                number=number,
-                **values.scores,
-                recommendation=values.recommendation,
-                comment=values.comment,
-                submitted_at=now,
-                note=note,
-            )
-        )
-    _flush_or_stale()
-    # The details name the review, never its content: the audit log is read by people who may not see reviews.
-    details: dict[str, Any] = {"review_id": review.id, "reviewer_id": assignment.reviewer_id}
-    if outcome != SaveOutcome.SAVED:
-        details["revision"] = number
-    audit.record(action, application, actor_id=assignment.reviewer_id, details=details)
-    return outcome
-
-
-def _stale_message() -> str:
-    return _(
-        "Your review was saved in another tab or window in the meantime. Your entries are still in the form: "
-        "please check them and save again."
-    )
-
-
-def _flush_or_stale() -> None:
-    """Flush, turning a lost race (the row's version moved, or another tab created the review) into StaleReview."""
-    try:
-        db.session.flush()
-    except (StaleDataError, IntegrityError) as error:
-        db.session.rollback()
-        raise StaleReview(_stale_message()) from error
-
-
-def current_version(assignment_id: int) -> int:
-    """The version of the assignment's review as it is in the database now (0 when not started)."""
-    version = db.session.scalar(select(Review.version).where(Review.assignment_id == assignment_id))
-    return version or 0
+    snapshot = {"recommendation": values.recommendation, "comment": values.comment, "note": values.note}
+    review.revisions.append(ReviewRevision(number=number, **values.scores, **snapshot, submitted_at=now))
+    return review, number
 
 
 # --- The committee member's list --------------------------------------------------------------------------------------
@@ -296,134 +283,49 @@ def assigned_applications(user: User) -> list[RoundGroup]:
 
     Applications the user has a conflict with are left out, whatever the reason (chosen supervisor, referee, declared).
     """
-    german, chinese = aliased(SupervisorProfile), aliased(SupervisorProfile)
-    german_university = aliased(University, name="german_university")
-    chinese_university = aliased(University, name="chinese_university")
-    applicant = aliased(User)
-    referee = exists().where(
-        RefereeInvitation.application_id == Application.id, func.lower(RefereeInvitation.email) == user.email.lower()
+    joined = SupervisedApplications()
+    columns = select(
+        Application.id,
+        Application.reference,
+        Application.family_name,
+        Application.given_names,
+        joined.applicant.name,
+        Application.research_field,
+        joined.german.university,
+        joined.chinese.university,
+        IntakeRound.id,
+        IntakeRound.name,
+        IntakeRound.reviews_due,
+        Review.id,
+        Review.submitted_at,
     )
-    declared = exists().where(Conflict.application_id == Application.id, Conflict.user_id == user.id)
     query = (
-        select(
-            Application.id.label("application_id"),
-            Application.reference,
-            Application.given_names,
-            Application.family_name,
-            applicant.name.label("account_name"),
-            Application.research_field,
-            IntakeRound.id.label("round_id"),
-            IntakeRound.name.label("round_name"),
-            IntakeRound.reviews_due,
-            german_university,
-            chinese_university,
-            Review.id.label("review_id"),
-            Review.submitted_at,
-        )
-        .select_from(ReviewAssignment)
-        .join(Application, ReviewAssignment.application_id == Application.id)
+        joined.join(columns.select_from(ReviewAssignment).join(Application, ReviewAssignment.application))
         .join(IntakeRound, Application.round_id == IntakeRound.id)
-        .join(applicant, Application.applicant_id == applicant.id)
-        .outerjoin(german, Application.german_supervisor_id == german.id)
-        .outerjoin(german_university, german.university_id == german_university.id)
-        .outerjoin(chinese, Application.chinese_supervisor_id == chinese.id)
-        .outerjoin(chinese_university, chinese.university_id == chinese_university.id)
         .outerjoin(Review, Review.assignment_id == ReviewAssignment.id)
         .where(
             ReviewAssignment.reviewer_id == user.id,
             Application.state.in_(JUDGED_STATES),
-            ~referee,
-            ~declared,
-            ~or_(
-                and_(german.id.is_not(None), german.user_id == user.id),
-                and_(chinese.id.is_not(None), chinese.user_id == user.id),
-            ),
+            ~conflicted(user.id, user.email),
         )
         .order_by(IntakeRound.closes_at.desc(), IntakeRound.id, Application.reference, Application.id)
     )
     groups: dict[int, RoundGroup] = {}
     for row in db.session.execute(query):
-        if row.review_id is None:
-            status = ReviewStatus.NOT_STARTED
-        else:
-            status = ReviewStatus.DRAFT if row.submitted_at is None else ReviewStatus.SUBMITTED
-        given, family = row.given_names, row.family_name
-        name = f"{given} {family.upper()}".strip() if (given or family) else row.account_name
-        group = groups.setdefault(row.round_id, RoundGroup(row.round_id, row.round_name, row.reviews_due))
-        group.rows.append(
-            AssignedApplication(
-                application_id=row.application_id,
-                reference=row.reference,
-                name=name,
-                research_field=row.research_field,
-                german_university=row.german_university,
-                chinese_university=row.chinese_university,
-                status=status,
-            )
-        )
+        (application_id, reference, family, given, account, research_field, german, chinese) = row[:8]
+        round_id, round_name, reviews_due, review_id, submitted_at = row[8:]
+        group = groups.setdefault(round_id, RoundGroup(round_id, round_name, reviews_due))
+        status = _status(review_id is not None, submitted_at is not None)
+        name = display_name(family, given, account)
+        group.rows.append(AssignedApplication(application_id, reference, name, research_field, german, chinese, status))
     return list(groups.values())
 
 
-# --- One application, as a reviewer (or a coordinator) sees it -------------------------------------------------------
-
-
-@dataclass
-class ReviewPage:
-    """What the review page of one application shows to its viewer."""
-
-    application: Application
-    assignment: ReviewAssignment | None  # the viewer's own, when they may review
-    closed_reason: str | None  # why the viewer's review can no longer be changed
-    reviews_visible: bool  # whether the viewer may see others' reviews
-    others: list[ReviewAssignment]  # others' assignments to show (content only of submitted reviews)
-    statements: list[SupervisorStatement] | None  # None: not for this viewer
-    letters_visible: bool
-    is_coordinator: bool
-
-    @property
-    def review(self) -> Review | None:
-        return self.assignment.review if self.assignment is not None else None
-
-    @property
-    def status(self) -> ReviewStatus:
-        return status_of(self.review)
-
-    @property
-    def editable(self) -> bool:
-        return self.assignment is not None and self.closed_reason is None
-
-
-def may_open(user: User, application: Application) -> bool:
-    """Who may open an application's review page: an assigned, unconflicted member, or a coordinator."""
-    return user.has_role(Role.COORDINATOR) or can_review(user, application)
-
-
-def review_page(viewer: User, application: Application, now: dt.datetime) -> ReviewPage:
-    """Everything the viewer may see of the application's judging (call only after may_open)."""
-    assignment = assignment_of(viewer, application) if can_review(viewer, application) else None
-    is_coordinator = viewer.has_role(Role.COORDINATOR)
-    reviews_visible = can_see_reviews(viewer, application)
-    others: list[ReviewAssignment] = []
-    if reviews_visible:
-        others = [
-            other
-            for other in application_assignments(application)
-            if other.reviewer_id != viewer.id and (is_coordinator or (other.review and other.review.submitted))
-        ]
-    return ReviewPage(
-        application=application,
-        assignment=assignment,
-        closed_reason=closed_reason(application, now) if assignment is not None else None,
-        reviews_visible=reviews_visible,
-        others=others,
-        statements=statements_of(application) if can_see_statements(viewer, application) else None,
-        letters_visible=can_read_letters(viewer, application),
-        is_coordinator=is_coordinator,
-    )
+# --- Reading ----------------------------------------------------------------------------------------------------------
 
 
 def application_assignments(application: Application) -> list[ReviewAssignment]:
-    """The application's assignments with reviewer, review and revisions loaded."""
+    """The application's assignments with reviewer, review and revisions loaded, by reviewer's name."""
     query = (
         select(ReviewAssignment)
         .join(User, ReviewAssignment.reviewer_id == User.id)

@@ -8,17 +8,17 @@ from itertools import groupby
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, contains_eager, defaultload
 
 from portal import db
 from portal.accounts.models import User
 from portal.applications.models import Application, ApplicationState, IntakeRound
 from portal.core import audit
-from portal.core.roles import Role
 from portal.core.rules import RuleViolation
+from portal.core.versions import check_version, version_of
+from portal.review.locking import LOADED_NOW, ExpectedVersion, expected_or_loaded, flush_new_or_stale
 from portal.review.models import StatementAnswer, SupervisorStatement
-from portal.review.permissions import JUDGED_STATES
+from portal.review.permissions import JUDGED_STATES, chosen_profile, may_state
 from portal.supervisors.models import Country, SupervisorProfile, University
 from portal.supervisors.services import profile_of
 
@@ -28,29 +28,8 @@ AGREEING = (StatementAnswer.WILLING, StatementAnswer.CONDITIONAL)
 class StatementError(RuleViolation):
     """A statement rule was broken; the message is for the user, shown next to `field` when given."""
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
-
-# --- Who may state ----------------------------------------------------------------------------------------------
-
-
-def chosen_profile(user: User, application: Application) -> SupervisorProfile | None:
-    """The user's profile if the application names it as German or Chinese supervisor."""
-    for profile in (application.german_supervisor, application.chinese_supervisor):
-        if profile is not None and profile.user_id == user.id:
-            return profile
-    return None
-
-
-def may_state(user: User, application: Application) -> bool:
-    """A chosen supervisor, on a submitted (not draft, not withdrawn) application: reads it and states."""
-    return (
-        user.has_role(Role.SUPERVISOR)
-        and application.state in JUDGED_STATES
-        and chosen_profile(user, application) is not None
-    )
+# --- A statement's rules (who may state: permissions.may_state) -------------------------------------------------
 
 
 def is_locked(application: Application) -> bool:
@@ -60,6 +39,11 @@ def is_locked(application: Application) -> bool:
 
 def locked_message() -> str:
     return _("The selection committee has concluded on this application: your statement can no longer be changed.")
+
+
+def side_of(profile: SupervisorProfile, application: Application) -> Country:
+    """On which side of the pair the application names the supervisor."""
+    return Country.DE if application.german_supervisor_id == profile.id else Country.CN
 
 
 def partner_of(profile: SupervisorProfile, application: Application) -> SupervisorProfile | None:
@@ -173,7 +157,7 @@ def candidates_of(profile: SupervisorProfile) -> list[RoundGroup]:
         rows.append(
             CandidateRow(
                 application=application,
-                side=Country.DE if application.german_supervisor_id == profile.id else Country.CN,
+                side=side_of(profile, application),
                 own=statement,
                 partner_name=f"{title or ''} {name or ''}".strip(),
                 partner_university=university,
@@ -277,7 +261,7 @@ def statement_page(user: User, application: Application) -> StatementPage:
     partner = statement_of(application, partner_profile)
     return StatementPage(
         profile=profile,
-        side=Country.DE if application.german_supervisor_id == profile.id else Country.CN,
+        side=side_of(profile, application),
         own=own,
         partner_profile=partner_profile,
         partner_answered=partner is not None,
@@ -297,6 +281,29 @@ class Recorded:
         return self.statement.answer.agrees and self.capacity.exceeded
 
 
+@dataclass(frozen=True)
+class StatementValues:
+    """A statement's content, checked: the answer, its conditions (only when conditional) and the comment."""
+
+    answer: StatementAnswer
+    conditions: str
+    comment: str
+
+
+def clean_statement(
+    answer: StatementAnswer | str | None, conditions: str | None, comment: str | None
+) -> StatementValues:
+    """Check what the form (or a forged request) sent."""
+    try:
+        answer = StatementAnswer(answer)
+    except ValueError:
+        raise StatementError(_("Please choose your answer."), field="answer") from None
+    conditions, comment = (conditions or "").strip(), (comment or "").strip()
+    if answer == StatementAnswer.CONDITIONAL and not conditions:
+        raise StatementError(_("Please state your conditions."), field="conditions")
+    return StatementValues(answer, conditions if answer == StatementAnswer.CONDITIONAL else "", comment)
+
+
 def record_statement(
     user: User,
     application: Application,
@@ -305,74 +312,59 @@ def record_statement(
     conditions: str = "",
     comment: str = "",
     now: dt.datetime,
+    expected_version: ExpectedVersion = LOADED_NOW,
 ) -> Recorded:
-    """Record or change the chosen supervisor's statement, until a decision is recorded; audited."""
+    """Record or change the chosen supervisor's statement, until a decision is recorded; audited.
+
+    `expected_version` is the statement's version when the form was loaded (0 for a statement not written yet); a
+    form loaded before another change, or sent without its version, is refused with StaleVersion.
+    """
     profile = chosen_profile(user, application)
     if profile is None or not may_state(user, application):
         raise StatementError(_("You are not a chosen supervisor of this application."))
     _lock_and_refresh(application)
     if is_locked(application):
         raise StatementError(locked_message())
-    try:
-        answer = StatementAnswer(answer)
-    except ValueError:
-        raise StatementError(_("Please choose your answer."), field="answer") from None
-    conditions, comment = (conditions or "").strip(), (comment or "").strip()
-    if answer == StatementAnswer.CONDITIONAL and not conditions:
-        raise StatementError(_("Please state your conditions."), field="conditions")
-    if answer != StatementAnswer.CONDITIONAL:
-        conditions = ""
-
     statement = statement_of(application, profile)
+    check_version(
+        statement, expected_or_loaded(expected_version, statement), current=lambda: _version_now(application, profile)
+    )
+    values = clean_statement(answer, conditions, comment)
     previous = statement.answer if statement is not None else None
-    if statement is None:
-        statement = _new_statement(application, profile, answer, conditions, comment, now)
-    statement.answer, statement.conditions, statement.comment = answer, conditions, comment
-    statement.updated_at = now
-    db.session.flush()
+    statement = _write(
+        statement or SupervisorStatement(application_id=application.id, profile_id=profile.id), values, now
+    )
+    flush_new_or_stale(lambda: _version_now(application, profile))
     audit.record(
         "statement.recorded",
         application,
+        actor_id=user.id,
         details={
             "statement_id": statement.id,
-            "side": Country.DE.value if application.german_supervisor_id == profile.id else Country.CN.value,
-            "answer": answer.value,
+            "side": side_of(profile, application).value,
+            "answer": values.answer.value,
             "previous": previous.value if previous else None,
         },
     )
     return Recorded(statement, capacity_in_round(profile, application.round_id))
 
 
+def _write(statement: SupervisorStatement, values: StatementValues, now: dt.datetime) -> SupervisorStatement:
+    """Put the values into the statement (a new one is added to the session)."""
+    if statement.id is None:
+        statement.created_at = now
+        db.session.add(statement)
+    statement.answer, statement.conditions, statement.comment = values.answer, values.conditions, values.comment
+    statement.updated_at = now
+    return statement
+
+
+def _version_now(application: Application, profile: SupervisorProfile) -> int:
+    """The version of the supervisor's statement as it is now (read again after a refused save)."""
+    return version_of(statement_of(application, profile))
+
+
 def _lock_and_refresh(application: Application) -> None:
     """Lock the application's row and re-read its state, so that a decision being recorded at the same moment wins."""
     db.session.execute(select(Application.id).where(Application.id == application.id).with_for_update())
     db.session.refresh(application, ["state", "decision"])
-
-
-def _new_statement(
-    application: Application,
-    profile: SupervisorProfile,
-    answer: StatementAnswer,
-    conditions: str,
-    comment: str,
-    now: dt.datetime,
-) -> SupervisorStatement:
-    """A new statement row; if another tab created it at the same moment, that one is used (and then updated)."""
-    statement = SupervisorStatement(
-        application_id=application.id,
-        profile_id=profile.id,
-        answer=answer,
-        conditions=conditions,
-        comment=comment,
-        created_at=now,
-        updated_at=now,
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(statement)
-    except IntegrityError:
-        existing = statement_of(application, profile)
-        if existing is None:
-            raise
-        return existing
-    return statement

@@ -1,0 +1,85 @@
+"""What the review page of one application shows its viewer: their own review, the others' reviews they may read,
+the statements and letters they may see. Every "may" is asked of review.permissions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from portal.accounts.models import User
+from portal.applications.models import Application
+from portal.applications.permissions import can_read_letters
+from portal.review.models import Review, ReviewAssignment, SupervisorStatement
+from portal.review.permissions import (
+    can_see_reviews,
+    can_see_statements,
+    oversees_reviews,
+    reviewable_assignment,
+    visible_reviews,
+)
+from portal.review.services import ReviewStatus, application_assignments, closed_reason, statements_of, status_of
+
+
+@dataclass(frozen=True)
+class CommitteeEntry:
+    """Another member's part in the judging: who, their review's status, and the review when the viewer may read it."""
+
+    assignment: ReviewAssignment
+    review: Review | None
+
+    @property
+    def status(self) -> ReviewStatus:
+        return status_of(self.assignment.review)
+
+
+@dataclass
+class ReviewPage:
+    """What the review page of one application shows to its viewer."""
+
+    application: Application
+    assignment: ReviewAssignment | None  # the viewer's own, when they may review
+    closed_reason: str | None  # why the viewer's review can no longer be changed
+    sees_others: bool  # whether the viewer may see others' reviews (else: told when they will)
+    oversees: bool  # a coordinator: every member is listed with their status and history
+    others: list[CommitteeEntry]
+    statements: list[SupervisorStatement] | None  # None: not for this viewer
+    letters_visible: bool
+
+    @property
+    def review(self) -> Review | None:
+        return self.assignment.review if self.assignment is not None else None
+
+    @property
+    def status(self) -> ReviewStatus:
+        return status_of(self.review)
+
+    @property
+    def editable(self) -> bool:
+        return self.assignment is not None and self.closed_reason is None
+
+
+def committee_entries(viewer: User, application: Application) -> list[CommitteeEntry]:
+    """The other members the viewer sees: those whose review they may read; a coordinator sees all of them."""
+    readable = {review.assignment_id: review for review in visible_reviews(viewer, application)}
+    entries = [
+        CommitteeEntry(assignment, readable.get(assignment.id))
+        for assignment in application_assignments(application)
+        if assignment.reviewer_id != viewer.id
+    ]
+    return entries if oversees_reviews(viewer) else [entry for entry in entries if entry.review is not None]
+
+
+def review_page(viewer: User, application: Application, now: dt.datetime) -> ReviewPage:
+    """Everything the viewer may see of the application's judging (call only after permissions.may_open)."""
+    assignment = reviewable_assignment(viewer, application)
+    sees_others = can_see_reviews(viewer, application)
+    return ReviewPage(
+        application=application,
+        assignment=assignment,
+        closed_reason=closed_reason(application, now) if assignment is not None else None,
+        sees_others=sees_others,
+        oversees=oversees_reviews(viewer),
+        others=committee_entries(viewer, application) if sees_others else [],
+        statements=statements_of(application) if can_see_statements(viewer, application) else None,
+        letters_visible=can_read_letters(viewer, application),
+    )
