@@ -70,10 +70,13 @@ def register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
     from portal.applications.views import bp as applications_bp
     from portal.coordination.views import bp as coordination_bp
+    from portal.dashboard.views import bp as dashboard_bp
     from portal.main.views import bp as main_bp
+    from portal.notifications.views import bp as notifications_bp
     from portal.referees.views import bp as referees_bp
     from portal.review.supervise_views import bp as supervise_bp
     from portal.review.views import bp as review_bp
+    from portal.rounds.views import bp as rounds_bp
     from portal.supervisors.views import bp as supervisors_bp
 
     for blueprint in (
@@ -85,6 +88,9 @@ def register_blueprints(app: Flask) -> None:
         supervise_bp,
         review_bp,
         coordination_bp,
+        rounds_bp,
+        dashboard_bp,
+        notifications_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -23,7 +23,6 @@ from sqlalchemy import ColumnElement, Integer, cast, extract, func, or_, select
 from portal import db
 from portal.accounts.models import User
 from portal.applications.models import Application, ApplicationState, IntakeRound, RefereeInvitation
-from portal.applications.services import current_round
 from portal.review.models import CommitteeMember, Review, ReviewAssignment
 from portal.supervisors.models import Country, ResearchField, SupervisorProfile, University
 
@@ -79,18 +78,6 @@ class RoundStats:
     def letters_missing(self) -> int:
         """Submitted applications with fewer than two letters received."""
         return sum(count for received, count in self.letters if received < LETTERS_WANTED)
-
-
-def rounds() -> list[IntakeRound]:
-    """All rounds for the chooser, the latest deadline first."""
-    return list(db.session.scalars(select(IntakeRound).order_by(IntakeRound.closes_at.desc(), IntakeRound.id)))
-
-
-def chosen_round(round_id: int | None, now: dt.datetime) -> IntakeRound | None:
-    """The round asked for (None if it does not exist), or the current round when none is asked for."""
-    if round_id is not None:
-        return db.session.get(IntakeRound, round_id)
-    return current_round(now)
 
 
 def _submitted(intake: IntakeRound) -> list[ColumnElement[bool]]:

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from portal.coordination.rounds import ROUND_ZONES
+from portal.rounds.services import DATE_FIELDS, ROUND_ZONES, RoundInput, to_local
 
 # The first format is the one browsers expect in a datetime-local input; the others are accepted when typed.
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
@@ -52,6 +52,24 @@ class RoundForm(FlaskForm):
             if field.raw_data and field.raw_data[0].strip() and field.data is None:
                 field.errors = [str(NOT_A_DATETIME)]
         return valid
+
+    def load(self, intake, zone: str) -> None:
+        """Show a saved round, its times in zone."""
+        self.zone.data = zone
+        self.name.data = intake.name
+        for field in DATE_FIELDS:
+            getattr(self, field).data = to_local(getattr(intake, field), zone)
+
+    def round_input(self) -> RoundInput:
+        """What the service needs: the name and the wall-clock times in the chosen zone."""
+        return RoundInput(
+            name=self.name.data or "",
+            zone=self.zone.data,
+            opens_at=self.opens_at.data,
+            closes_at=self.closes_at.data,
+            reviews_due=self.reviews_due.data,
+            decisions_on=self.decisions_on.data,
+        )
 
 
 class RoundActionForm(FlaskForm):

@@ -7,7 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.coordination.bulkmail import BODY_MAX, PREPARED, SUBJECT_MAX, Composition, RecipientGroup
+from portal.notifications.bulkmail import BODY_MAX, PREPARED, SUBJECT_MAX, Composition
+from portal.notifications.recipients import RecipientGroup
 
 
 def group_options():

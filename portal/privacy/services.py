@@ -108,22 +108,46 @@ def plan_purge(intake: IntakeRound, *, now: dt.datetime) -> PurgePlan:
     days = purge_after_days()
     if now < intake.closes_at:
         raise PurgeRefused(f"The round {intake.name} is still open (it closes {_moment(intake.closes_at)}).")
-    everything = list(
-        db.session.scalars(
-            select(Application)
-            .where(Application.round_id == intake.id)
-            .options(
-                selectinload(Application.decision),
-                selectinload(Application.education),
-                selectinload(Application.documents),
-                selectinload(Application.referees),
-            )
-            .order_by(Application.reference, Application.id)
+    everything = _applications_of(intake)
+    _refuse_pending(intake, everything)
+    released = [a for a in everything if a.decision is not None and a.decision.released_at is not None]
+    if not released:
+        raise PurgeRefused(
+            f"No decision of {intake.name} has been released: the retention period starts with the release."
         )
+    _refuse_too_recent(intake, released, days, now)
+    doomed = [a for a in everything if a.decision is None or a.decision.outcome != DecisionOutcome.ADMIT]
+    return PurgePlan(
+        intake=intake,
+        days=days,
+        last_release=max(a.decision.released_at for a in released),  # type: ignore[union-attr, type-var]
+        applications=doomed,
+        accounts=_accounts_to_delete(doomed),
+        kept_admitted=len(everything) - len(doomed),
     )
+
+
+def _applications_of(intake: IntakeRound) -> list[Application]:
+    """Every application of the round, with what a purge counts and deletes loaded."""
+    query = (
+        select(Application)
+        .where(Application.round_id == intake.id)
+        .options(
+            selectinload(Application.decision),
+            selectinload(Application.education),
+            selectinload(Application.documents),
+            selectinload(Application.referees),
+        )
+        .order_by(Application.reference, Application.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def _refuse_pending(intake: IntakeRound, applications: list[Application]) -> None:
+    """Nothing is purged while an application waits for a decision or for its release."""
     pending = [
         a
-        for a in everything
+        for a in applications
         if a.state in WAITING_FOR_DECISION or (a.decision is not None and a.decision.released_at is None)
     ]
     if pending:
@@ -131,11 +155,10 @@ def plan_purge(intake: IntakeRound, *, now: dt.datetime) -> PurgePlan:
             f"{len(pending)} application(s) of {intake.name} have no released decision yet: {_references(pending)}. "
             "Decide and release them first."
         )
-    released = [a for a in everything if a.decision is not None and a.decision.released_at is not None]
-    if not released:
-        raise PurgeRefused(
-            f"No decision of {intake.name} has been released: the retention period starts with the release."
-        )
+
+
+def _refuse_too_recent(intake: IntakeRound, released: list[Application], days: int, now: dt.datetime) -> None:
+    """Nothing is purged before the retention period has passed for every released decision of the round."""
     period = dt.timedelta(days=days)
     too_recent = sorted(
         (a for a in released if a.decision.released_at + period > now),  # type: ignore[union-attr]
@@ -151,15 +174,6 @@ def plan_purge(intake: IntakeRound, *, now: dt.datetime) -> PurgePlan:
             f"The retention period of {days} days (PURGE_AFTER_DAYS) after the release has not passed for "
             f"{len(too_recent)} decision(s) of {intake.name}: " + "; ".join(batches) + "."
         )
-    doomed = [a for a in everything if a.decision is None or a.decision.outcome != DecisionOutcome.ADMIT]
-    return PurgePlan(
-        intake=intake,
-        days=days,
-        last_release=max(a.decision.released_at for a in released),  # type: ignore[union-attr, type-var]
-        applications=doomed,
-        accounts=_accounts_to_delete(doomed),
-        kept_admitted=len(everything) - len(doomed),
-    )
 
 
 def _accounts_to_delete(applications: list[Application]) -> list[User]:
@@ -190,6 +204,24 @@ def _delete(model: Any, condition: ColumnElement[bool]) -> int:
 def purge(plan: PurgePlan) -> dict[str, int]:
     """Delete what the plan lists (no commit; the files go once the transaction has committed); returns the counts,
     which are also recorded in the audit log."""
+    counts = _delete_applications(plan)
+    counts.update(_delete_accounts(plan.accounts))
+    # The history of the deleted records stays (who did what, when), but its details may quote personal data
+    # (file names, notes, addresses): they are emptied.
+    counts["audit_events_scrubbed"] = _scrub_history(
+        [a.id for a in plan.applications], [user.id for user in plan.accounts]
+    )
+    db.session.flush()
+    audit.record(
+        PURGED,
+        plan.intake,
+        details={"purge_after_days": plan.days, "kept_admitted": plan.kept_admitted, **counts},
+    )
+    return counts
+
+
+def _delete_applications(plan: PurgePlan) -> dict[str, int]:
+    """The applications with everything that hangs on them; their files go after the commit."""
     applications = plan.applications
     ids = [a.id for a in applications]
     keys = [document.storage_key for a in applications for document in a.documents]
@@ -214,32 +246,29 @@ def purge(plan: PurgePlan) -> dict[str, int]:
     db.session.flush()
     for key in keys:
         storage.delete_after_commit(key)
-
-    user_ids = [user.id for user in plan.accounts]
-    counts["emails"] = _delete(OutboxEmail, OutboxEmail.user_id.in_(user_ids))
-    _delete(AccountToken, AccountToken.user_id.in_(user_ids))
-    for user in plan.accounts:
-        db.session.delete(user)
-    counts["accounts"] = len(user_ids)
-    # The history of the deleted records stays (who did what, when), but its details may quote personal data
-    # (file names, notes, addresses): they are emptied.
-    counts["audit_events_scrubbed"] = (
-        db.session.execute(
-            update(AuditEvent)
-            .where(
-                or_(
-                    (AuditEvent.target_type == "applications") & AuditEvent.target_id.in_(ids),
-                    (AuditEvent.target_type == "users") & AuditEvent.target_id.in_(user_ids),
-                )
-            )
-            .values(details={"scrubbed": True})
-        ).rowcount
-        or 0
-    )
-    db.session.flush()
-    audit.record(
-        PURGED,
-        plan.intake,
-        details={"purge_after_days": plan.days, "kept_admitted": plan.kept_admitted, **counts},
-    )
     return counts
+
+
+def _delete_accounts(accounts: list[User]) -> dict[str, int]:
+    """The applicants' accounts with their sign-in tokens and the emails addressed to them."""
+    user_ids = [user.id for user in accounts]
+    emails = _delete(OutboxEmail, OutboxEmail.user_id.in_(user_ids))
+    _delete(AccountToken, AccountToken.user_id.in_(user_ids))
+    for user in accounts:
+        db.session.delete(user)
+    return {"emails": emails, "accounts": len(user_ids)}
+
+
+def _scrub_history(application_ids: list[int], user_ids: list[int]) -> int:
+    """Empty the details of the deleted records' audit events; how many."""
+    statement = (
+        update(AuditEvent)
+        .where(
+            or_(
+                (AuditEvent.target_type == "applications") & AuditEvent.target_id.in_(application_ids),
+                (AuditEvent.target_type == "users") & AuditEvent.target_id.in_(user_ids),
+            )
+        )
+        .values(details={"scrubbed": True})
+    )
+    return db.session.execute(statement).rowcount or 0

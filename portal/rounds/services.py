@@ -11,14 +11,17 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from flask import abort
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 
 from portal import db
 from portal.applications.models import Application, Decision, IntakeRound
+from portal.applications.services import current_round
 from portal.core import audit
 from portal.core.rules import RuleViolation
+from portal.core.timeutil import utcnow
 
 # The zones in which coordinators enter a round's times.
 ROUND_ZONES: dict[str, object] = {
@@ -30,6 +33,13 @@ DEFAULT_ZONE = "Europe/Berlin"
 # The dated fields of a round, in the order they must follow each other.
 DATE_FIELDS = ("opens_at", "closes_at", "reviews_due", "decisions_on")
 REQUIRED_DATES = ("opens_at", "closes_at")
+# A round asked for by a larger number does not exist (the databases' integer keys end here).
+LARGEST_ID = 2**31 - 1
+
+
+def _closed_for_good() -> str:
+    """Why a round whose decisions were released cannot be reopened."""
+    return _("Decisions of this round have been released: the round is closed for good and cannot be reopened.")
 
 
 class RoundError(RuleViolation):
@@ -37,11 +47,11 @@ class RoundError(RuleViolation):
 
 
 class RoundInvalid(RoundError):
-    """The round's data is not acceptable; `errors` maps form fields to the reason shown next to them."""
+    """The round's data is not acceptable; `fields` maps form fields to the reason shown next to them."""
 
     def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
+        # No message of its own: every reason belongs to a field of the form.
+        super().__init__("", fields=errors)
 
 
 @dataclass(frozen=True)
@@ -76,9 +86,16 @@ def to_local(moment: dt.datetime | None, zone: str) -> dt.datetime | None:
     return moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
 
 
-def list_rounds() -> list[IntakeRound]:
-    """Every round, the newest first."""
-    return list(db.session.scalars(select(IntakeRound).order_by(IntakeRound.opens_at.desc(), IntakeRound.id.desc())))
+def round_asked_for(value: str | None) -> IntakeRound | None:
+    """The round a coordinator's page shows (`?round=`): the one asked for (404 when there is no such round), else the
+    current one (None when there is no round at all)."""
+    if value in (None, ""):
+        return current_round(utcnow())
+    text = str(value)
+    intake = db.session.get(IntakeRound, int(text)) if text.isdigit() and int(text) <= LARGEST_ID else None
+    if intake is None:
+        abort(404)
+    return intake
 
 
 def has_released_decisions(intake: IntakeRound) -> bool:
@@ -111,18 +128,32 @@ Moments = dict[str, dt.datetime | None]
 def _checked(data: RoundInput, intake: IntakeRound | None, now: dt.datetime) -> tuple[str, Moments]:
     """The stripped name and the UTC moments, or RoundInvalid with every problem found."""
     errors: dict[str, str] = {}
-    name = " ".join((data.name or "").split())
+    name = _checked_name(data.name, intake, errors)
+    if data.zone not in ROUND_ZONES:
+        errors["zone"] = _("Please choose Berlin or Shanghai time.")
+        raise RoundInvalid(errors)
+    moments = _checked_moments(data, errors)
+    _check_order(moments, errors)
+    _check_not_reopened(intake, moments["closes_at"], now, errors)
+    if errors:
+        raise RoundInvalid(errors)
+    return name, moments
+
+
+def _checked_name(raw: str, intake: IntakeRound | None, errors: dict[str, str]) -> str:
+    """The name with its white space tidied; a missing, long or taken name is noted in errors."""
+    name = " ".join((raw or "").split())
     if not name:
         errors["name"] = _("Please give the round a name.")
     elif len(name) > 100:
         errors["name"] = _("Use at most %(count)d characters.", count=100)
     elif _name_taken(name, intake.id if intake else None):
         errors["name"] = _("Another round already has this name.")
+    return name
 
-    if data.zone not in ROUND_ZONES:
-        errors["zone"] = _("Please choose Berlin or Shanghai time.")
-        raise RoundInvalid(errors)
 
+def _checked_moments(data: RoundInput, errors: dict[str, str]) -> Moments:
+    """The form's wall-clock times as UTC moments; a missing required time or one that does not exist is noted."""
     moments: Moments = {}
     for field in DATE_FIELDS:
         local = getattr(data, field)
@@ -131,40 +162,46 @@ def _checked(data: RoundInput, intake: IntakeRound | None, now: dt.datetime) -> 
                 errors[field] = _("Please enter a date and time.")
             moments[field] = None
             continue
-        moment = to_utc(local, data.zone)
-        if moment is None:
+        moments[field] = to_utc(local, data.zone)
+        if moments[field] is None:
             errors[field] = _(
                 "This time does not exist in %(zone)s: the clocks go forward then. Please choose another time.",
                 zone=str(ROUND_ZONES[data.zone]),
             )
-        moments[field] = moment
+    return moments
 
-    opens, closes = moments["opens_at"], moments["closes_at"]
-    reviews, decisions = moments["reviews_due"], moments["decisions_on"]
-    if opens and closes and closes <= opens and "closes_at" not in errors:
-        errors["closes_at"] = _("The round must close after it opens.")
-    if reviews and closes and reviews <= closes and "reviews_due" not in errors:
-        errors["reviews_due"] = _("The review deadline must be after the application deadline.")
-    previous = reviews or closes
-    if decisions and previous and decisions <= previous and "decisions_on" not in errors:
-        errors["decisions_on"] = (
+
+def _check_order(moments: Moments, errors: dict[str, str]) -> None:
+    """The deadlines follow each other: opening, application deadline, review deadline (if any), decision date."""
+    reviews_given = moments["reviews_due"] is not None
+    rules = (
+        ("closes_at", "opens_at", _("The round must close after it opens.")),
+        ("reviews_due", "closes_at", _("The review deadline must be after the application deadline.")),
+        (
+            "decisions_on",
+            "reviews_due" if reviews_given else "closes_at",
             _("The decision date must be after the review deadline.")
-            if reviews
-            else _("The decision date must be after the application deadline.")
-        )
-    if (
-        intake is not None
-        and closes is not None
-        and "closes_at" not in errors
-        and intake.closes_at <= now < closes
-        and has_released_decisions(intake)
-    ):
-        errors["closes_at"] = _(
-            "Decisions of this round have been released: the round is closed for good and cannot be reopened."
-        )
-    if errors:
-        raise RoundInvalid(errors)
-    return name, moments
+            if reviews_given
+            else _("The decision date must be after the application deadline."),
+        ),
+    )
+    for later, earlier, message in rules:
+        if later not in errors and _not_after(moments[later], moments[earlier]):
+            errors[later] = message
+
+
+def _not_after(later: dt.datetime | None, earlier: dt.datetime | None) -> bool:
+    return later is not None and earlier is not None and later <= earlier
+
+
+def _check_not_reopened(
+    intake: IntakeRound | None, closes: dt.datetime | None, now: dt.datetime, errors: dict[str, str]
+) -> None:
+    """A closed round whose decisions were released stays closed: a later deadline would reopen it."""
+    if intake is None or closes is None or "closes_at" in errors:
+        return
+    if intake.closes_at <= now < closes and has_released_decisions(intake):
+        errors["closes_at"] = _closed_for_good()
 
 
 def _describe(intake: IntakeRound) -> dict[str, str | None]:
@@ -213,7 +250,7 @@ def open_now(intake: IntakeRound, *, now: dt.datetime) -> None:
         raise RoundError(
             _("The round has closed. To reopen it, edit it and set a later application deadline.")
             if not has_released_decisions(intake)
-            else _("Decisions of this round have been released: the round is closed for good and cannot be reopened.")
+            else _closed_for_good()
         )
     previous = intake.opens_at
     intake.opens_at = now

@@ -15,7 +15,6 @@ refused with a message next to the field; `{{` and `}}` write a brace.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import hashlib
 import json
 import re
@@ -27,19 +26,11 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import select
 
 from portal import db
 from portal.accounts.models import User
-from portal.applications.models import (
-    Application,
-    ApplicationState,
-    Decision,
-    DecisionOutcome,
-    IntakeRound,
-    RefereeInvitation,
-)
+from portal.applications.models import Application, IntakeRound
 from portal.core import audit
 from portal.core.audit import AuditEvent
 from portal.core.outbox import OutboxEmail
@@ -47,59 +38,15 @@ from portal.core.rules import RuleViolation
 from portal.core.templating import format_in_zone
 from portal.core.timeutil import is_valid_timezone
 from portal.core.urls import absolute_url
+from portal.notifications.recipients import RecipientGroup, recipients
 
 PLACEHOLDERS = ("name", "reference", "deadline")
 PREVIEW_COUNT = 3
 SUBJECT_MAX = 200
 BODY_MAX = 10_000
 OUTBOX_SUBJECT_MAX = 300  # the outbox column
-LETTERS_WANTED = 2
 FREE_TEXT_TEMPLATE = "bulk_message"
 AUDIT_ACTION = "bulkmail.sent"
-
-
-class RecipientGroup(enum.StrEnum):
-    """Which of a round's applicants receive the mail (only applicants whose account is active)."""
-
-    LETTERS_MISSING = "letters_missing"
-    WAITING_LIST = "waiting_list"
-    ADMITTED = "admitted"
-    SUBMITTED = "submitted"
-    DRAFT = "draft"
-    STATE_SUBMITTED = "state_submitted"
-    UNDER_REVIEW = "under_review"
-    DECIDED = "decided"
-    WITHDRAWN = "withdrawn"
-
-    @property
-    def label(self) -> str:
-        return str(GROUP_LABELS[self])
-
-
-GROUP_LABELS = {
-    RecipientGroup.LETTERS_MISSING: _l("Submitted, not yet decided, fewer than two letters of recommendation received"),
-    RecipientGroup.WAITING_LIST: _l("On the waiting list (decision released)"),
-    RecipientGroup.ADMITTED: _l("Admitted (decision released)"),
-    RecipientGroup.SUBMITTED: _l("All submitted applications (submitted, under review or decided)"),
-    RecipientGroup.DRAFT: _l("State: draft (not submitted yet)"),
-    RecipientGroup.STATE_SUBMITTED: _l("State: submitted"),
-    RecipientGroup.UNDER_REVIEW: _l("State: under review"),
-    RecipientGroup.DECIDED: _l("State: decided (released or not; the decision itself is not revealed)"),
-    RecipientGroup.WITHDRAWN: _l("State: withdrawn"),
-}
-
-_STATE_GROUPS = {
-    RecipientGroup.DRAFT: ApplicationState.DRAFT,
-    RecipientGroup.STATE_SUBMITTED: ApplicationState.SUBMITTED,
-    RecipientGroup.UNDER_REVIEW: ApplicationState.UNDER_REVIEW,
-    RecipientGroup.DECIDED: ApplicationState.DECIDED,
-    RecipientGroup.WITHDRAWN: ApplicationState.WITHDRAWN,
-}
-_RELEASED_OUTCOMES = {
-    RecipientGroup.WAITING_LIST: DecisionOutcome.WAITING_LIST,
-    RecipientGroup.ADMITTED: DecisionOutcome.ADMIT,
-}
-SUBMITTED_STATES = (ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW, ApplicationState.DECIDED)
 
 
 @dataclass(frozen=True)
@@ -121,9 +68,7 @@ PREPARED = {
 class BulkMailError(RuleViolation):
     """The mail cannot be previewed or sent as it is; the message is shown next to `field` when given."""
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+    category = "warning"
 
 
 class PreviewOutdated(BulkMailError):
@@ -231,45 +176,6 @@ def _check_text(composition: Composition) -> dict[str, set[str]]:
     if len(composition.body) > BODY_MAX:
         raise BulkMailError(_("The message can have at most %(num)d characters.", num=BODY_MAX), field="body")
     return {field: _placeholders(getattr(composition, field), field) for field in ("subject", "body")}
-
-
-# --- Recipients -----------------------------------------------------------------------------------------------------
-
-
-def _recipients_query(intake: IntakeRound, group: RecipientGroup) -> Select:
-    query = (
-        select(Application)
-        .join(User, User.id == Application.applicant_id)
-        .options(contains_eager(Application.applicant))
-        .where(Application.round_id == intake.id, User.active.is_(True))
-        .order_by(func.lower(User.name), Application.id)
-    )
-    if group in _STATE_GROUPS:
-        return query.where(Application.state == _STATE_GROUPS[group])
-    if group == RecipientGroup.SUBMITTED:
-        return query.where(Application.state.in_(SUBMITTED_STATES))
-    if group == RecipientGroup.LETTERS_MISSING:
-        letters = (
-            select(func.count(RefereeInvitation.letter_received_at))
-            .where(RefereeInvitation.application_id == Application.id)
-            .correlate(Application)
-            .scalar_subquery()
-        )
-        return query.where(
-            Application.state.in_((ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW)),
-            letters < LETTERS_WANTED,
-        )
-    # Waiting list and admitted: only released decisions, which the applicants already know.
-    return query.join(Decision, Decision.application_id == Application.id).where(
-        Decision.outcome == _RELEASED_OUTCOMES[group],
-        Decision.released_at.is_not(None),
-        Application.state == ApplicationState.DECIDED,
-    )
-
-
-def recipients(intake: IntakeRound, group: RecipientGroup) -> list[Application]:
-    """The round's applications whose applicants receive the mail (one query)."""
-    return list(db.session.scalars(_recipients_query(intake, group)))
 
 
 def _load(composition: Composition) -> list[Application]:
@@ -415,3 +321,20 @@ def send(composition: Composition, *, fingerprint: str, nonce: str, now: dt.date
         details["body"] = composition.body
     audit.record(AUDIT_ACTION, composition.intake, details=details)
     return len(messages)
+
+
+@dataclass(frozen=True)
+class MailResult:
+    """What the mail page asked for gave: a preview, or the number of emails put in the outbox."""
+
+    preview: Preview | None = None
+    sent: int | None = None
+
+
+def preview_or_send(
+    composition: Composition, *, sending: bool, fingerprint: str, nonce: str, now: dt.datetime
+) -> MailResult:
+    """Send the previewed mail when asked to, else preview it (a PreviewOutdated refusal carries the new preview)."""
+    if sending:
+        return MailResult(sent=send(composition, fingerprint=fingerprint, nonce=nonce, now=now))
+    return MailResult(preview=preview(composition))
