@@ -10,15 +10,14 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 
-import portal.coordination.dossier_views  # noqa: F401 - the routes (until portal/coordination/views.py imports them)
 from portal import db
 from portal.accounts.models import User
 from portal.applications.models import Application, Document, DocumentKind
-from portal.coordination import dossiers
 from portal.core import pdf, storage
 from portal.core.audit import AuditEvent
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
+from portal.reporting import dossiers
 from portal.review.models import Conflict, ConflictReason, Recommendation, Review, ReviewAssignment
 from tests.conftest import sign_in
 from tests.factories import (

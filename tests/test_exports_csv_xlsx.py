@@ -16,11 +16,11 @@ from sqlalchemy import select
 
 from portal import db
 from portal.applications.models import Application, ApplicationState, DecisionOutcome
-from portal.coordination import exports as coordination_exports
 from portal.core import exports
 from portal.core.audit import AuditEvent
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
+from portal.reporting import exports as coordination_exports
 from portal.review.models import StatementAnswer, SupervisorStatement
 from tests.factories import IntakeRoundFactory, submitted_application, supervisor
 from tests.test_listing import make_application

@@ -17,10 +17,11 @@ from portal.applications.models import (
     DecisionOutcome,
     RefereeInvitation,
 )
-from portal.coordination import listing, pairings
-from portal.coordination.listing import ListFilter, ListSort
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
+from portal.reporting import lists as listing
+from portal.reporting import pairings
+from portal.reporting.lists import ListFilter, ListSort
 from portal.review.models import StatementAnswer, SupervisorStatement
 from portal.supervisors.models import ResearchField
 from tests.factories import ApplicationFactory, IntakeRoundFactory, UserFactory, supervisor

@@ -307,4 +307,4 @@ register_nav_item("applications.index", _l("My application"), roles=(Role.APPLIC
 
 
 # The steps with files and referees, and the downloads, live in modules of their own on the same blueprint.
-from portal.applications import document_views, export_views, referee_views  # noqa: E402, F401
+from portal.applications import document_views, referee_views  # noqa: E402, F401
