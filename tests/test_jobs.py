@@ -26,9 +26,8 @@ from portal.core.roles import Role
 from portal.core.timeutil import utcnow
 from portal.reporting import dossiers, exports, job_kinds, job_runs, jobs
 from portal.reporting.models import ExportJob, JobState
-from tests.conftest import sign_in
+from tests.conftest import cover_pages, sign_in
 from tests.factories import ApplicationFactory, IntakeRoundFactory, UserFactory, submitted_application
-from tests.test_dossiers import cover_pages
 
 OK_KIND, FAILING_KIND = "test_ok", "test_failing"
 

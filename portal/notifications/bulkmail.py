@@ -134,17 +134,8 @@ class Preview:
 
 def _placeholders(text: str, field: str) -> set[str]:
     """The placeholders text uses; anything but a plain {name}, {reference} or {deadline} is refused."""
-    try:
-        parts = list(string.Formatter().parse(text))
-    except ValueError as error:
-        raise BulkMailError(
-            _("A curly brace is not closed. Placeholders look like {name}; write {{ or }} for a brace itself."),
-            field=field,
-        ) from error
     used, unknown = set(), []
-    for _literal, name, spec, conversion in parts:
-        if name is None:
-            continue
+    for name, spec, conversion in _fields_of(text, field):
         if name in PLACEHOLDERS and not spec and not conversion:
             used.add(name)
             continue
@@ -161,6 +152,18 @@ def _placeholders(text: str, field: str) -> set[str]:
             field=field,
         )
     return used
+
+
+def _fields_of(text: str, field: str) -> list[tuple[str, str | None, str | None]]:
+    """Every replacement field in text: (name, format spec, conversion); a brace left open is refused."""
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError as error:
+        raise BulkMailError(
+            _("A curly brace is not closed. Placeholders look like {name}; write {{ or }} for a brace itself."),
+            field=field,
+        ) from error
+    return [(name, spec, conversion) for _literal, name, spec, conversion in parts if name is not None]
 
 
 def _check_text(composition: Composition) -> dict[str, set[str]]:

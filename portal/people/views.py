@@ -166,28 +166,27 @@ def save_seat(user_id: int):
 @bp.post("/<int:user_id>/deactivate")
 @staff_only
 def deactivate(user_id: int):
-    user = _changeable(user_id)
-    if attempt(lambda: services.set_account_active(user, False, by=_actor())):
-        flash(_("The account of %(name)s has been deactivated and signed out everywhere.", name=user.name), "info")
-    return _back_to(user)
+    return _set_active(user_id, False)
 
 
 @bp.post("/<int:user_id>/reactivate")
 @staff_only
 def reactivate(user_id: int):
-    user = _changeable(user_id)
-    if attempt(lambda: services.set_account_active(user, True, by=_actor())):
-        flash(_("The account of %(name)s is active again.", name=user.name), "success")
-    return _back_to(user)
+    return _set_active(user_id, True)
 
 
-def _changeable(user_id: int) -> User:
-    """The account whose activation the signed-in person changes (403 when they may not)."""
+def _set_active(user_id: int, active: bool):
+    """Deactivate or reactivate the account, if the signed-in person may (403 when not)."""
     user = _person_or_404(user_id)
     _confirmed(ActionForm())
     if not may_change_activation(_actor(), user):
         abort(403)
-    return user
+    if attempt(lambda: services.set_account_active(user, active, by=_actor())):
+        if active:
+            flash(_("The account of %(name)s is active again.", name=user.name), "success")
+        else:
+            flash(_("The account of %(name)s has been deactivated and signed out everywhere.", name=user.name), "info")
+    return _back_to(user)
 
 
 @bp.post("/<int:user_id>/roles")

@@ -225,15 +225,7 @@ def _delete_applications(plan: PurgePlan) -> dict[str, int]:
     applications = plan.applications
     ids = [a.id for a in applications]
     keys = [document.storage_key for a in applications for document in a.documents]
-    counts: dict[str, int] = {f"applications_{key}": n for key, n in sorted(plan.by_outcome.items())}
-    counts.update(
-        applications=len(applications),
-        education=sum(len(a.education) for a in applications),
-        documents=len(keys),
-        referees=plan.referees,
-        letters=sum(referee.letter_received for a in applications for referee in a.referees),
-        decisions=sum(a.decision is not None for a in applications),
-    )
+    counts = _counts(plan)
     assignments = select(ReviewAssignment.id).where(ReviewAssignment.application_id.in_(ids))
     reviews = select(Review.id).where(Review.assignment_id.in_(assignments))
     counts["review_revisions"] = _delete(ReviewRevision, ReviewRevision.review_id.in_(reviews))
@@ -246,6 +238,21 @@ def _delete_applications(plan: PurgePlan) -> dict[str, int]:
     db.session.flush()
     for key in keys:
         storage.delete_after_commit(key)
+    return counts
+
+
+def _counts(plan: PurgePlan) -> dict[str, int]:
+    """What the plan's applications hold, counted before they are deleted (by outcome, degrees, documents, …)."""
+    applications = plan.applications
+    counts: dict[str, int] = {f"applications_{key}": n for key, n in sorted(plan.by_outcome.items())}
+    counts.update(
+        applications=len(applications),
+        education=sum(len(a.education) for a in applications),
+        documents=plan.documents,
+        referees=plan.referees,
+        letters=sum(referee.letter_received for a in applications for referee in a.referees),
+        decisions=sum(a.decision is not None for a in applications),
+    )
     return counts
 
 

@@ -27,7 +27,7 @@ from portal.applications.models import (
     RefereeInvitation,
     display_name,
 )
-from portal.applications.queries import SupervisedApplications, university_name
+from portal.applications.queries import Side, SupervisedApplications, university_name
 from portal.core.countries import is_country
 from portal.core.pagination import Page, clamp_page, offset_of
 from portal.core.templating import current_language
@@ -203,10 +203,18 @@ def _letters_received() -> Any:
     )
 
 
+def _side_columns(side: Side, prefix: str, language: str) -> list[Any]:
+    """A chosen supervisor's title, name and university (in the viewer's language), as prefix_title, …"""
+    return [
+        side.profile.title.label(f"{prefix}_title"),
+        side.user.name.label(f"{prefix}_name"),
+        university_name(side.university, language).label(f"{prefix}_university"),
+    ]
+
+
 def rows_query(language: str) -> Select:
     """The narrow select of ListRow's columns; filters and order are added by the callers."""
     joined = SupervisedApplications()
-    german, chinese = joined.german, joined.chinese
     query = select(
         Application.id,
         Application.reference,
@@ -221,12 +229,8 @@ def rows_query(language: str) -> Select:
         Application.research_field,
         Application.proposal_title,
         Application.submitted_at,
-        german.profile.title.label("german_title"),
-        german.user.name.label("german_name"),
-        university_name(german.university, language).label("german_university"),
-        chinese.profile.title.label("chinese_title"),
-        chinese.user.name.label("chinese_name"),
-        university_name(chinese.university, language).label("chinese_university"),
+        *_side_columns(joined.german, "german", language),
+        *_side_columns(joined.chinese, "chinese", language),
         _letters_received().label("letters_received"),
         Decision.outcome.label("decision"),
         Decision.released_at.label("decision_released_at"),

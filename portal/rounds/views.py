@@ -87,20 +87,22 @@ def edit_round(round_id: int):
 @bp.post("/<int:round_id>/open")
 @coordinator_only
 def open_round(round_id: int):
-    intake = round_or_404(round_id)
-    _confirmed()
-    if attempt(lambda: services.open_now(intake, now=utcnow())):
-        flash(_("The round %(name)s is open now.", name=intake.name), "success")
-    return _to_list()
+    return _change_now(round_id, services.open_now, _("The round %(name)s is open now."), "success")
 
 
 @bp.post("/<int:round_id>/close")
 @coordinator_only
 def close_round(round_id: int):
+    done = _("The round %(name)s is closed now: no more applications can be submitted.")
+    return _change_now(round_id, services.close_now, done, "info")
+
+
+def _change_now(round_id: int, change, done: str, category: str):
+    """Open or close the round at once; say so (done names the round as %(name)s), or why not."""
     intake = round_or_404(round_id)
     _confirmed()
-    if attempt(lambda: services.close_now(intake, now=utcnow())):
-        flash(_("The round %(name)s is closed now: no more applications can be submitted.", name=intake.name), "info")
+    if attempt(lambda: change(intake, now=utcnow())):
+        flash(done % {"name": intake.name}, category)
     return _to_list()
 
 

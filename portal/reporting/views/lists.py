@@ -14,7 +14,7 @@ from portal.applications.services import list_rounds, round_or_404
 from portal.core.exports import csv_response, xlsx_response
 from portal.core.permissions import coordinator_only
 from portal.reporting import exports, lists, offices, pairings
-from portal.reporting.exports import Export, ExportFormat
+from portal.reporting.exports import ExportFormat, Table
 from portal.reporting.forms import ApplicationFilterForm, OfficeFilterForm, PairingFilterForm
 from portal.reporting.lists import ListFilter
 from portal.reporting.offices import OfficeFilter
@@ -41,7 +41,9 @@ def _german_university(code: str) -> University:
     return offices.german_university(code) or abort(404)
 
 
-def _send(export: Export):
+def _export(table: Table, export_format: str):
+    """The table as the file asked for: a streamed CSV, or an Excel workbook."""
+    export = exports.export(table, ExportFormat(export_format))
     if export.format == ExportFormat.CSV:
         return csv_response(export.chunks, export.filename)
     return xlsx_response(export.file, export.filename, export.size)
@@ -70,8 +72,7 @@ def applications():
 @coordinator_only
 def applications_export(export_format: str):
     intake = _export_round()
-    table = exports.applications_table(intake, ListFilter.from_args(request.args, intake.id))
-    return _send(exports.export(table, ExportFormat(export_format)))
+    return _export(exports.applications_table(intake, ListFilter.from_args(request.args, intake.id)), export_format)
 
 
 # --- The supervisor pairing list ---------------------------------------------------------------------------------
@@ -94,8 +95,7 @@ def pairing():
 @coordinator_only
 def pairing_export(export_format: str):
     intake = _export_round()
-    table = exports.pairing_table(intake, PairingFilter.from_args(request.args, intake.id))
-    return _send(exports.export(table, ExportFormat(export_format)))
+    return _export(exports.pairing_table(intake, PairingFilter.from_args(request.args, intake.id)), export_format)
 
 
 # --- The doctoral offices' lists ---------------------------------------------------------------------------------
@@ -138,8 +138,8 @@ def office(code: str):
 def office_export(code: str, export_format: str):
     university = _german_university(code)
     intake = _export_round()
-    table = exports.office_table(intake, university, OfficeFilter.from_args(request.args, intake.id, university.code))
-    return _send(exports.export(table, ExportFormat(export_format)))
+    filters = OfficeFilter.from_args(request.args, intake.id, university.code)
+    return _export(exports.office_table(intake, university, filters), export_format)
 
 
 # --- The ranking with all scores ----------------------------------------------------------------------------------
@@ -151,5 +151,4 @@ def ranking_export(round_id: int, export_format: str):
     intake = round_or_404(round_id)
     args = request.args
     filters = RankingFilter.from_values(args.get("university"), args.get("field"), args.get("sort"))
-    table = exports.ranking_table(intake, filters, current_user._get_current_object())
-    return _send(exports.export(table, ExportFormat(export_format)))
+    return _export(exports.ranking_table(intake, filters, current_user._get_current_object()), export_format)
