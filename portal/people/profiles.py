@@ -13,6 +13,7 @@ from sqlalchemy import select
 from portal import db
 from portal.accounts.models import User
 from portal.core import audit
+from portal.core.roles import Role
 from portal.core.rules import RuleViolation
 from portal.review.models import CommitteeMember
 from portal.supervisors.models import ResearchField, SupervisorField, SupervisorProfile, University
@@ -21,6 +22,12 @@ from portal.supervisors.services import MAX_CAPACITY, create_profile, profile_of
 
 class PeopleError(RuleViolation):
     """A rule about accounts was broken; the message is shown to the user, next to `field` when given."""
+
+
+class RoleMissing(PeopleError):
+    """The person lacks the role this needs: a coordinator can grant it first."""
+
+    category = "warning"
 
 
 @dataclass(frozen=True)
@@ -139,6 +146,8 @@ def seat_of(user: User) -> CommitteeMember | None:
 
 def save_seat(user: User, university: University) -> CommitteeMember:
     """Give a committee member their seat at a university, or move it."""
+    if not user.has_role(Role.COMMITTEE):
+        raise RoleMissing(_("%(name)s is not a committee member: grant the role first.", name=user.name))
     seat = seat_of(user)
     if seat is None:
         seat = CommitteeMember(user=user, university=university)

@@ -155,10 +155,7 @@ def save_seat(user_id: int):
     user = _person_or_404(user_id)
     form = SeatForm()
     _confirmed(form)
-    if not user.has_role(Role.COMMITTEE):
-        flash(_("%(name)s is not a committee member: grant the role first.", name=user.name), "warning")
-    else:
-        profiles.save_seat(user, _university(form.university.data))
+    if attempt(lambda: profiles.save_seat(user, _university(form.university.data))):
         flash(_("The committee seat of %(name)s has been saved.", name=user.name), "success")
     return _back_to(user)
 
