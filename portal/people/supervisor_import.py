@@ -27,7 +27,7 @@ from portal.supervisors.services import profile_of
 MAX_IMPORT_BYTES = 256 * 1024  # the signed preview travels in a form field, which Flask limits to 500 kB
 MAX_IMPORT_ROWS = 1000
 IMPORT_MAX_AGE = 3600  # seconds a preview may be confirmed
-_SIGNING_SALT = "portal.coordination.supervisor-import"
+_SIGNING_SALT = "portal.coordination.supervisor-import"  # unchanged, so that previews signed before stay valid
 
 
 class ImportFileError(PeopleError):

@@ -31,6 +31,7 @@ from portal.review.permissions import may_read_review
 from portal.review.ranking import RankingFilter, RankingRow, ScoredReview, ranking
 from portal.supervisors.models import Country, University
 
+# The audit actions keep the names they were recorded under (the history shows them).
 APPLICATIONS_EXPORTED = "coordination.applications_exported"
 OFFICE_LIST_EXPORTED = "coordination.office_list_exported"
 PAIRING_EXPORTED = "coordination.pairing_exported"
@@ -173,42 +174,42 @@ def _record(table: Table[Any], export_format: ExportFormat, rows: int) -> None:
 def applications_table(intake: IntakeRound, filters: ListFilter) -> Table[ListRow]:
     """The filtered applications list, in the list's order."""
     return Table(
-        APPLICATIONS_EXPORTED,
-        ("applications",),
-        _("Applications"),
-        intake,
-        filters,
-        APPLICATION_COLUMNS,
-        lambda: lists.iter_applications(filters),
-        lambda: lists.count_applications(filters),
+        action=APPLICATIONS_EXPORTED,
+        name=("applications",),
+        title=_("Applications"),
+        intake=intake,
+        filters=filters,
+        columns=APPLICATION_COLUMNS,
+        rows=lambda: lists.iter_applications(filters),
+        count=lambda: lists.count_applications(filters),
     )
 
 
 def office_table(intake: IntakeRound, university: University, filters: OfficeFilter) -> Table[ListRow]:
     """The applications with a German supervisor at the university, with the decisions."""
     return Table(
-        OFFICE_LIST_EXPORTED,
-        ("doctoral-office", university.code),
-        university.code,
-        intake,
-        filters,
-        OFFICE_COLUMNS,
-        lambda: offices.iter_office_rows(filters),
-        lambda: offices.count_office_rows(filters),
+        action=OFFICE_LIST_EXPORTED,
+        name=("doctoral-office", university.code),
+        title=university.code,
+        intake=intake,
+        filters=filters,
+        columns=OFFICE_COLUMNS,
+        rows=lambda: offices.iter_office_rows(filters),
+        count=lambda: offices.count_office_rows(filters),
     )
 
 
 def pairing_table(intake: IntakeRound, filters: PairingFilter) -> Table[PairingRow]:
     """Per supervisor, the candidates who chose them, the co-supervisor and both statements."""
     return Table(
-        PAIRING_EXPORTED,
-        ("supervisor-pairing",),
-        _("Supervisor pairing"),
-        intake,
-        filters,
-        PAIRING_COLUMNS,
-        lambda: pairings.iter_pairing_rows(filters),
-        lambda: pairings.count_pairing_rows(filters),
+        action=PAIRING_EXPORTED,
+        name=("supervisor-pairing",),
+        title=_("Supervisor pairing"),
+        intake=intake,
+        filters=filters,
+        columns=PAIRING_COLUMNS,
+        rows=lambda: pairings.iter_pairing_rows(filters),
+        count=lambda: pairings.count_pairing_rows(filters),
     )
 
 
@@ -273,12 +274,12 @@ def ranking_table(intake: IntakeRound, filters: RankingFilter, viewer: User) -> 
         row.reviews = _readable(viewer, row)
     widest = min(max((len(r.reviews) for r in rows), default=0), MAX_REVIEWERS_IN_EXPORT)
     return Table(
-        RANKING_EXPORTED,
-        ("ranking",),
-        str(_l("Ranking")),
-        intake,
-        filters,
-        _ranking_columns(widest),
-        lambda: iter(rows),
-        lambda: len(rows),
+        action=RANKING_EXPORTED,
+        name=("ranking",),
+        title=str(_l("Ranking")),
+        intake=intake,
+        filters=filters,
+        columns=_ranking_columns(widest),
+        rows=lambda: iter(rows),
+        count=lambda: len(rows),
     )
