@@ -82,7 +82,7 @@ run: fonts seed
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C stops it)."
 	@trap 'kill 0' INT TERM EXIT; \
 	  MAIL_BACKEND=console $(FLASK) portal send-mail --watch 3 & \
-	  $(BIN)/huey_consumer portal.coordination.jobs.huey --workers 2 & \
+	  $(BIN)/huey_consumer portal.worker.huey --workers 2 & \
 	  $(FLASK) run --host 127.0.0.1 --port 5000
 
 test: $(DEV_STAMP) translations fonts browser

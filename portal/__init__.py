@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import db
 from portal.config import PROJECT_ROOT, check_config, load_config
-from portal.core import errors, security, templating
+from portal.core import errors, jobs, security, templating
 from portal.core.i18n import select_locale, select_timezone
 from portal.extensions import babel, csrf, limiter, login_manager
 
@@ -31,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    jobs.init_app(app)
     register_cli(app)
     return app
 
@@ -69,11 +70,15 @@ def register_blueprints(app: Flask) -> None:
     """Mount each domain's blueprint."""
     from portal.accounts.views import bp as accounts_bp
     from portal.applications.views import bp as applications_bp
-    from portal.coordination.views import bp as coordination_bp
+    from portal.dashboard.views import bp as dashboard_bp
     from portal.main.views import bp as main_bp
+    from portal.notifications.views import bp as notifications_bp
+    from portal.people.views import bp as people_bp
     from portal.referees.views import bp as referees_bp
-    from portal.review.supervise_views import bp as supervise_bp
+    from portal.reporting.views import bp as reporting_bp
     from portal.review.views import bp as review_bp
+    from portal.review.views.supervise import bp as supervise_bp
+    from portal.rounds.views import bp as rounds_bp
     from portal.supervisors.views import bp as supervisors_bp
 
     for blueprint in (
@@ -84,7 +89,11 @@ def register_blueprints(app: Flask) -> None:
         referees_bp,
         supervise_bp,
         review_bp,
-        coordination_bp,
+        rounds_bp,
+        people_bp,
+        reporting_bp,
+        dashboard_bp,
+        notifications_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -150,8 +150,8 @@ def purge_command(round_name: str, yes: bool) -> None:
     the period has not passed for every released decision. Asks for confirmation unless --yes is given; the audit
     log records the purge with counts only.
     """
-    from portal.coordination.retention import PurgeRefused, find_round, plan_purge, purge, round_names
     from portal.core.timeutil import utcnow
+    from portal.privacy.services import PurgeRefused, find_round, plan_purge, purge, round_names
 
     intake = find_round(round_name)
     if intake is None:

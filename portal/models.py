@@ -7,8 +7,8 @@ def import_all_models() -> None:
     """Import each domain's models; the import registers their tables on portal.db.Base.metadata."""
     import portal.accounts.models
     import portal.applications.models
-    import portal.coordination.models
     import portal.core.audit
     import portal.core.outbox
+    import portal.reporting.models
     import portal.review.models
     import portal.supervisors.models  # noqa: F401

@@ -184,3 +184,22 @@ def plain_app_context(app: Flask) -> Iterator[None]:
     client signs people in and out (a request context would keep Flask-Login's anonymous user in `g`)."""
     with app.app_context():
         yield
+
+
+# --- Helpers for reading pages and PDFs ---------------------------------------------------------------------------
+
+
+def csrf_token_from(html: bytes) -> str:
+    """The CSRF token of the first form in a page."""
+    import re
+
+    match = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        rb'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "no CSRF token in the page"
+    return match.group(1).decode()
+
+
+def cover_pages(reader) -> int:
+    """A dossier's cover sheet pages: they are labelled i, ii, …; the documents from 1."""
+    return sum(1 for label in reader.page_labels if not label.isdigit())

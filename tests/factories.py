@@ -293,3 +293,65 @@ def full_scores(value=4, recommendation=None, comment=""):
 
     recommendation = recommendation or Recommendation.ADMIT
     return {**{name: value for name in CRITERIA}, "recommendation": recommendation.value, "comment": comment}
+
+
+# --- The coordinators' lists (tests/test_listing.py, tests/test_exports_csv_xlsx.py) --------------------------------
+
+from portal.applications.models import ApplicationState, Decision, DecisionOutcome  # noqa: E402
+
+
+def light_application(
+    intake,
+    *,
+    state: ApplicationState = ApplicationState.SUBMITTED,
+    family: str = "Wang",
+    given: str = "Xiaoming",
+    native: str = "",
+    email: str | None = None,
+    nationality: str = "CN",
+    field: ResearchField | None = ResearchField.ENERGY_HYDROGEN,
+    german=None,
+    chinese=None,
+    decision: DecisionOutcome | None = None,
+    released: bool = False,
+    letters: int = 0,
+    submitted_at: dt.datetime | None = None,
+    date_of_birth: dt.date | None = dt.date(1998, 5, 17),
+    title: str = "Hydrogen embrittlement of pipeline steels",
+) -> Application:
+    """A light application (no documents) of the round in the given state, with a reference once submitted."""
+    # The account's name is searched too: a fixed one, so that no random name matches a search by chance.
+    account = {"name": f"{given} {family}", **({"email": email} if email else {})}
+    applicant = UserFactory(roles=[Role.APPLICANT], **account)
+    application = ApplicationFactory(
+        intake_round=intake,
+        applicant=applicant,
+        family_name=family,
+        given_names=given,
+        native_name=native,
+        nationality=nationality,
+        research_field=field,
+        date_of_birth=date_of_birth,
+        proposal_title=title,
+        german_supervisor=german,
+        chinese_supervisor=chinese,
+    )
+    application.state = state
+    if state != ApplicationState.DRAFT:
+        application.reference = f"IPK-2027-{application.id:04d}"
+        application.submitted_at = submitted_at or utcnow()
+    for position in (1, 2):
+        application.referees.append(
+            RefereeInvitation(
+                position=position,
+                name=f"Referee {position}",
+                email=f"referee{position}.{application.id}@example.org",
+                institution="Sichuan University",
+                relation="teacher",
+                letter_received_at=utcnow() if position <= letters else None,
+            )
+        )
+    if decision is not None:
+        application.decision = Decision(outcome=decision, released_at=utcnow() if released else None)
+    db.session.flush()
+    return application

@@ -16,12 +16,13 @@ from sqlalchemy import func, select
 from portal import db
 from portal.accounts.models import User
 from portal.applications.models import Application, ApplicationState, Decision, DecisionOutcome
-from portal.coordination import bulkmail
-from portal.coordination.bulkmail import Composition, RecipientGroup
 from portal.core.audit import AuditEvent
 from portal.core.outbox import OutboxEmail
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
+from portal.notifications import bulkmail
+from portal.notifications.bulkmail import Composition
+from portal.notifications.recipients import RecipientGroup
 from tests.factories import ApplicationFactory, IntakeRoundFactory, UserFactory, complete_application
 
 S = ApplicationState

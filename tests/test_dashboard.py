@@ -12,10 +12,10 @@ import pytest
 
 from portal import db
 from portal.applications.models import ApplicationState
-from portal.coordination import stats
 from portal.core import charts
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
+from portal.dashboard import services as stats
 from portal.review.models import Recommendation, Review, ReviewAssignment
 from portal.supervisors.models import ResearchField
 from tests.factories import (

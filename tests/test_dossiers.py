@@ -10,17 +10,16 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 
-import portal.coordination.dossier_views  # noqa: F401 - the routes (until portal/coordination/views.py imports them)
 from portal import db
 from portal.accounts.models import User
 from portal.applications.models import Application, Document, DocumentKind
-from portal.coordination import dossiers
 from portal.core import pdf, storage
 from portal.core.audit import AuditEvent
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
+from portal.reporting import dossiers
 from portal.review.models import Conflict, ConflictReason, Recommendation, Review, ReviewAssignment
-from tests.conftest import sign_in
+from tests.conftest import cover_pages, sign_in
 from tests.factories import (
     ApplicationFactory,
     UserFactory,
@@ -74,11 +73,6 @@ def outline(reader: PdfReader) -> list[tuple[str, int, list[tuple[str, int]]]]:
         else:
             found.append((item.title, reader.get_destination_page_number(item), []))
     return found
-
-
-def cover_pages(reader: PdfReader) -> int:
-    """The cover sheet's pages are labelled i, ii, …; the documents from 1."""
-    return sum(1 for label in reader.page_labels if not label.isdigit())
 
 
 @dataclass(frozen=True)

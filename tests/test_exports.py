@@ -18,12 +18,13 @@ from sqlalchemy import select
 
 from portal import db
 from portal.accounts.models import User
-from portal.applications import exports, workflow
+from portal.applications import workflow
 from portal.applications.models import Application, ApplicationState, Decision, DecisionOutcome, DocumentKind
 from portal.core import pdf
 from portal.core.audit import AuditEvent
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
+from portal.reporting import personal_data, summary
 from tests.conftest import sign_in
 from tests.factories import (
     ApplicationFactory,
@@ -166,7 +167,7 @@ def test_summary_shows_the_submitted_application_in_the_users_language(
         assert " ".join(shown.split()) in text, zone
     # Every character had a glyph (fpdf2 warns of missing ones, which print as empty boxes).
     assert not [record.getMessage() for record in caplog.records if "missing" in record.getMessage()]
-    assert audit_actions("applications", application_id)[-1] == exports.SUMMARY_DOWNLOADED
+    assert audit_actions("applications", application_id)[-1] == summary.SUMMARY_DOWNLOADED
 
 
 def test_summary_embeds_the_simplified_chinese_font(app, client, login_as, cjk_font):
@@ -223,7 +224,7 @@ def test_a_draft_has_no_summary_but_its_data_can_be_downloaded(app, client, logi
         db.session.commit()
     assert client.get(summary_url(draft.id)).status_code == 404
     assert download(client, data_url(draft.id)).status_code == 200
-    assert audit_actions("applications", draft.id).count(exports.SUMMARY_DOWNLOADED) == 0
+    assert audit_actions("applications", draft.id).count(summary.SUMMARY_DOWNLOADED) == 0
 
 
 @pytest.mark.parametrize("url", [summary_url, data_url])
@@ -244,7 +245,7 @@ def test_only_the_applicant_downloads(app, client, login_as, url):
     assert client.get(url(987654)).status_code == 404
     anonymous = app.test_client().get(url(application_id))
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
-    assert not {exports.SUMMARY_DOWNLOADED, exports.PERSONAL_DATA_EXPORTED} & set(
+    assert not {summary.SUMMARY_DOWNLOADED, personal_data.PERSONAL_DATA_EXPORTED} & set(
         db.session.scalars(select(AuditEvent.action))
     )
 
@@ -305,7 +306,7 @@ def test_personal_data_zip_holds_the_data_and_own_documents_only(app, client, lo
     assert set(entries) == {"data.json", *(d["file"] for d in documents)}
     assert not any("gutachten" in name for name in entries)
     assert not any(LETTER_TEXT.encode() in content for content in entries.values())
-    assert audit_actions("users", user.id) == [exports.PERSONAL_DATA_EXPORTED]
+    assert audit_actions("users", user.id) == [personal_data.PERSONAL_DATA_EXPORTED]
 
 
 def test_personal_data_covers_every_application_of_the_user_and_no_one_elses(app, client, login_as):
@@ -374,7 +375,7 @@ def test_a_file_missing_from_storage_does_not_block_the_export(app, client, logi
 def test_every_application_column_is_exported_or_deliberately_shown_otherwise():
     """A new column must be decided on: exported as it is, or listed as shown in another form (or not at all)."""
     columns = set(Application.__table__.columns.keys())
-    decided = set(exports.APPLICATION_FIELDS) | exports.APPLICATION_COLUMNS_SHOWN_OTHERWISE
+    decided = set(personal_data.APPLICATION_FIELDS) | personal_data.APPLICATION_COLUMNS_SHOWN_OTHERWISE
     assert columns == decided, columns ^ decided
 
 

@@ -16,14 +16,13 @@ from sqlalchemy import select
 
 from portal import db
 from portal.applications.models import Application, ApplicationState, DecisionOutcome
-from portal.coordination import exports as coordination_exports
 from portal.core import exports
 from portal.core.audit import AuditEvent
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
+from portal.reporting import exports as coordination_exports
 from portal.review.models import StatementAnswer, SupervisorStatement
-from tests.factories import IntakeRoundFactory, submitted_application, supervisor
-from tests.test_listing import make_application
+from tests.factories import IntakeRoundFactory, light_application, submitted_application, supervisor
 
 S = ApplicationState
 
@@ -101,7 +100,7 @@ def scenario():
     tuc, luh, tongji = supervisor("TUC"), supervisor("LUH"), supervisor("TONGJI")
     wang = submitted_application(intake_round=intake, german_supervisor=tuc, chinese_supervisor=tongji)
     wang.referees[0].letter_received_at = wang.submitted_at
-    meier = make_application(
+    meier = light_application(
         intake,
         family="Meier",
         given="Jonas",
@@ -113,8 +112,8 @@ def scenario():
         released=True,
         letters=2,
     )
-    draft = make_application(intake, family="Draft", given="Dora", state=S.DRAFT, german=tuc)
-    make_application(other, family="Elsewhere", german=tuc, chinese=tongji)
+    draft = light_application(intake, family="Draft", given="Dora", state=S.DRAFT, german=tuc)
+    light_application(other, family="Elsewhere", german=tuc, chinese=tongji)
     db.session.commit()
     return {
         "intake": intake.id,
@@ -271,7 +270,7 @@ def test_exports_keep_the_lists_order(client, coordinator, scenario):
 @pytest.mark.parametrize("family", INJECTIONS)
 def test_formula_injection_is_neutralised(client, coordinator, kind, family):
     intake = IntakeRoundFactory()
-    application = make_application(
+    application = light_application(
         intake, family=family, given="=1+1", native="@x", title="-cmd|' /C calc'!A0", german=supervisor("TUC")
     )
     db.session.commit()
@@ -344,7 +343,7 @@ def test_csv_export_streams_and_has_every_row(client, coordinator, monkeypatch):
     intake = IntakeRoundFactory()
     german, chinese = supervisor("TUC"), supervisor("TONGJI")
     for number in range(120):
-        make_application(intake, family=f"Family{number:03d}", native="李华", german=german, chinese=chinese)
+        light_application(intake, family=f"Family{number:03d}", native="李华", german=german, chinese=chinese)
     db.session.commit()
     response = client.get(f"/coordination/applications/export.csv?round={intake.id}&sort=name")
     assert response.status_code == 200 and response.is_streamed

@@ -16,19 +16,18 @@ from huey.storage import RedisStorage, SqliteStorage
 from pypdf import PdfReader
 from sqlalchemy import select
 
-import portal.coordination.dossier_views  # noqa: F401 - the routes (until portal/coordination/views.py imports them)
 from portal import db
 from portal.accounts.models import User, UserRole
 from portal.applications.models import ApplicationState
-from portal.coordination import dossiers, exports, jobs
-from portal.coordination.models import ExportJob, JobState
+from portal.core import jobs as job_queue
 from portal.core import pdf, storage
 from portal.core.audit import AuditEvent
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
-from tests.conftest import sign_in
+from portal.reporting import dossiers, exports, job_kinds, job_runs, jobs
+from portal.reporting.models import ExportJob, JobState
+from tests.conftest import cover_pages, sign_in
 from tests.factories import ApplicationFactory, IntakeRoundFactory, UserFactory, submitted_application
-from tests.test_dossiers import cover_pages
 
 OK_KIND, FAILING_KIND = "test_ok", "test_failing"
 
@@ -39,27 +38,27 @@ OK_KIND, FAILING_KIND = "test_ok", "test_failing"
 @pytest.fixture(autouse=True)
 def queue(tmp_path) -> Iterator[SqliteStorage]:
     """The queue in a SQLite file of its own (as a real worker would read it), never the development one."""
-    previous_storage, previous_immediate = jobs.huey.storage, jobs.huey.immediate
-    jobs.huey.immediate = False
-    storage_ = SqliteStorage(jobs.QUEUE_NAME, filename=str(tmp_path / "huey.sqlite3"))
-    jobs.huey.storage = storage_
+    previous_storage, previous_immediate = job_queue.huey.storage, job_queue.huey.immediate
+    job_queue.huey.immediate = False
+    storage_ = SqliteStorage(job_queue.QUEUE_NAME, filename=str(tmp_path / "huey.sqlite3"))
+    job_queue.huey.storage = storage_
     try:
         yield storage_
     finally:
         storage_.close()
-        jobs.huey.immediate = previous_immediate
-        jobs.huey.storage = previous_storage
+        job_queue.huey.immediate = previous_immediate
+        job_queue.huey.storage = previous_storage
 
 
 @pytest.fixture
 def immediate(queue) -> Iterator[None]:
     """Huey's immediate mode: a job runs as soon as it is queued (after the request that created it)."""
-    jobs.huey.immediate = True
+    job_queue.huey.immediate = True
     try:
         yield
     finally:
-        jobs.huey.immediate = False
-        jobs.huey.storage = queue
+        job_queue.huey.immediate = False
+        job_queue.huey.storage = queue
 
 
 @pytest.fixture
@@ -74,7 +73,7 @@ def cjk_font(app):
 
 @pytest.fixture
 def every_progress(monkeypatch) -> None:
-    monkeypatch.setattr(jobs, "PROGRESS_INTERVAL_SECONDS", 0)
+    monkeypatch.setattr(job_runs, "PROGRESS_INTERVAL_SECONDS", 0)
 
 
 @dataclass
@@ -96,7 +95,7 @@ def test_kinds() -> Iterator[Snapshots]:
     """Two kinds of job for the tests: one writes "item 1…n" with progress, the other fails half-way."""
     snapshots = Snapshots([])
 
-    def ok(context: jobs.JobContext, target) -> jobs.JobOutput:
+    def ok(context: job_runs.JobContext, target) -> job_kinds.JobOutput:
         items = int(context.parameters["items"])
         context.progress(0, items, force=True)
         snapshots.seen.append(_stored(context.job_id))
@@ -104,20 +103,20 @@ def test_kinds() -> Iterator[Snapshots]:
             target.write(f"item {number}\n".encode())
             context.progress(number)
             snapshots.seen.append(_stored(context.job_id))
-        return jobs.JobOutput("items.txt", "text/plain")
+        return job_kinds.JobOutput("items.txt", "text/plain")
 
-    def failing(context: jobs.JobContext, target) -> jobs.JobOutput:
+    def failing(context: job_runs.JobContext, target) -> job_kinds.JobOutput:
         target.write(b"half a file")
         context.progress(1, 2)
         raise RuntimeError("the printer is on fire")
 
-    jobs.register_kind(OK_KIND, "Test items", ok)
-    jobs.register_kind(FAILING_KIND, "Test failure", failing)
+    job_kinds.register_kind(OK_KIND, "Test items", ok)
+    job_kinds.register_kind(FAILING_KIND, "Test failure", failing)
     try:
         yield snapshots
     finally:
-        jobs.KINDS.pop(OK_KIND, None)
-        jobs.KINDS.pop(FAILING_KIND, None)
+        job_kinds.KINDS.pop(OK_KIND, None)
+        job_kinds.KINDS.pop(FAILING_KIND, None)
 
 
 def coordinator(app, **attributes) -> User:
@@ -145,9 +144,9 @@ def job_row(job_id: int) -> ExportJob:
 def work_one(app) -> None:
     """What the worker does with the next task in the queue (in its own application context)."""
     with app.app_context():
-        task = jobs.huey.dequeue()
+        task = job_queue.huey.dequeue()
         assert task is not None
-        jobs.huey.execute(task)
+        job_queue.huey.execute(task)
 
 
 def temporary_files() -> list[str]:
@@ -217,7 +216,7 @@ def test_a_job_runs_only_once_even_if_queued_twice(app, test_kinds, queue):
     owner = coordinator(app)
     job_id = new_job(app, owner, items=1)
     with app.app_context():
-        jobs.huey.enqueue(jobs.run_export_job.s(job_id))
+        job_queue.huey.enqueue(jobs.run_export_job.s(job_id))
     assert queue.queue_size() == 2
 
     work_one(app)
@@ -252,14 +251,14 @@ def test_a_queued_job_survives_a_restart_and_the_worker_uses_its_own_application
     job_id = new_job(app, owner, items=2)
     queue.close()  # the worker stops…
 
-    restarted = SqliteStorage(jobs.QUEUE_NAME, filename=str(tmp_path / "huey.sqlite3"))  # …and starts again
+    restarted = SqliteStorage(job_queue.QUEUE_NAME, filename=str(tmp_path / "huey.sqlite3"))  # …and starts again
     try:
         assert restarted.queue_size() == 1
-        jobs.huey.storage = restarted
-        task = jobs.huey.dequeue()
+        job_queue.huey.storage = restarted
+        task = job_queue.huey.dequeue()
         # Outside any application context, as in the worker process: the task makes the worker's application.
-        monkeypatch.setattr(jobs, "_worker_app", app)
-        jobs.huey.execute(task)
+        monkeypatch.setattr(job_queue, "_worker_app", app)
+        job_queue.huey.execute(task)
     finally:
         restarted.close()
 
@@ -269,7 +268,7 @@ def test_a_queued_job_survives_a_restart_and_the_worker_uses_its_own_application
 def test_the_queue_storage_comes_from_the_environment_and_is_made_on_first_use(monkeypatch, tmp_path):
     monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("HUEY_REDIS_URL", raising=False)
-    local = jobs.make_storage("portal-test")
+    local = job_queue.make_storage("portal-test")
     try:
         assert isinstance(local, SqliteStorage)
         assert local.filename == str(tmp_path / "data" / "huey.sqlite3")
@@ -278,12 +277,12 @@ def test_the_queue_storage_comes_from_the_environment_and_is_made_on_first_use(m
         local.close()
 
     monkeypatch.setenv("HUEY_REDIS_URL", "redis://127.0.0.1:6379/15")
-    shared = jobs.make_storage("portal-test")
+    shared = job_queue.make_storage("portal-test")
     assert isinstance(shared, RedisStorage)
     assert shared.pool.connection_kwargs["db"] == 15
 
     made = []
-    deferred = jobs.DeferredStorage("portal-test", lambda name: made.append(name) or local)
+    deferred = job_queue.DeferredStorage("portal-test", lambda name: made.append(name) or local)
     assert made == []  # creating Huey (importing the module) opens nothing
     assert deferred.filename == local.filename
     assert deferred.filename == local.filename
@@ -310,13 +309,13 @@ def test_the_zip_of_dossiers_is_made_in_the_background_with_progress_and_downloa
     round_id, references, owner = a_round_with_applications(app)
     sign_in(client, owner)
     seen = []
-    report = jobs.JobContext.progress
+    report = job_runs.JobContext.progress
 
     def watched(self, done, total=None, *, force=False):
         report(self, done, total, force=force)
         seen.append(_stored(self.job_id))
 
-    monkeypatch.setattr(jobs.JobContext, "progress", watched)
+    monkeypatch.setattr(job_runs.JobContext, "progress", watched)
     args = {"round": round_id, "state": ApplicationState.SUBMITTED.value}
 
     page = client.get("/coordination/applications/background-exports", query_string=args)
@@ -479,8 +478,8 @@ def test_a_running_job_is_not_started_twice_but_a_lost_one_is(app, client, test_
     job_id = new_job(app, owner, items=2)
     queue.flush_queue()
     with app.app_context():
-        attempt = jobs._claim(job_id)  # a worker took it…
-    lost_run = jobs.JobContext(job_id, attempt, owner, {"items": 2})
+        attempt = job_runs._claim(job_id)  # a worker took it…
+    lost_run = job_runs.JobContext(job_id, attempt, owner, {"items": 2})
     sign_in(client, owner)
 
     client.post(f"/coordination/jobs/{job_id}/retry")
@@ -495,7 +494,7 @@ def test_a_running_job_is_not_started_twice_but_a_lost_one_is(app, client, test_
     assert job_row(job_id).state == JobState.QUEUED and queue.queue_size() == 1
 
     work_one(app)
-    with app.app_context(), pytest.raises(jobs.JobSuperseded):
+    with app.app_context(), pytest.raises(job_runs.JobSuperseded):
         lost_run.progress(1, force=True)  # the lost worker wakes up: it may no longer write
     job = job_row(job_id)
     assert (job.state, job.attempts, job.progress_done) == (JobState.DONE, 2, 2)
@@ -506,7 +505,7 @@ def test_a_job_interrupted_by_a_shutdown_is_queued_again(app, test_kinds, queue)
     job_id = new_job(app, owner, items=1)
     queue.flush_queue()
     with app.app_context():
-        jobs._claim(job_id)
+        job_runs._claim(job_id)
 
     with app.app_context():
         jobs._requeue_on_shutdown("interrupted", jobs.run_export_job.s(job_id))
@@ -515,7 +514,7 @@ def test_a_job_interrupted_by_a_shutdown_is_queued_again(app, test_kinds, queue)
     work_one(app)
     assert job_row(job_id).state == JobState.DONE
     with app.app_context():
-        assert jobs.requeue_interrupted(job_id) is False  # a finished job stays finished
+        assert job_runs.requeue_interrupted(job_id) is False  # a finished job stays finished
 
 
 # --- Old results -----------------------------------------------------------------------------------------------------
@@ -527,11 +526,11 @@ def test_old_finished_jobs_are_removed_with_their_files(app, done_job, test_kind
     with app.app_context():
         jobs.run_export_job(recent_id)
         old = db.session.get(ExportJob, old_id)
-        old.finished_at = utcnow() - jobs.RESULT_LIFETIME - dt.timedelta(minutes=1)
+        old.finished_at = utcnow() - job_runs.RESULT_LIFETIME - dt.timedelta(minutes=1)
         old_key, recent_key = old.result_key, db.session.get(ExportJob, recent_id).result_key
         db.session.commit()
 
-        assert jobs.purge_finished_jobs(utcnow()) == 1
+        assert job_runs.purge_finished_jobs(utcnow()) == 1
         assert storage.exists(old_key)  # until the deletion commits
         db.session.commit()
         assert not storage.exists(old_key) and storage.exists(recent_key)
@@ -549,7 +548,7 @@ def test_files_left_behind_by_killed_runs_are_removed_after_a_day(app):
         os.utime(old, (two_days_ago, two_days_ago))
         os.utime(other, (two_days_ago, two_days_ago))
 
-        assert jobs.purge_temporary_files(utcnow()) == 1
+        assert job_runs.purge_temporary_files(utcnow()) == 1
 
         assert not old.exists() and fresh.exists() and other.exists()
         for path in (fresh, other):

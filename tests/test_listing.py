@@ -13,17 +13,16 @@ from portal import db
 from portal.applications.models import (
     Application,
     ApplicationState,
-    Decision,
     DecisionOutcome,
-    RefereeInvitation,
 )
-from portal.coordination import listing, pairings
-from portal.coordination.listing import ListFilter, ListSort
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
+from portal.reporting import lists as listing
+from portal.reporting import pairings
+from portal.reporting.lists import ListFilter, ListSort
 from portal.review.models import StatementAnswer, SupervisorStatement
 from portal.supervisors.models import ResearchField
-from tests.factories import ApplicationFactory, IntakeRoundFactory, UserFactory, supervisor
+from tests.factories import IntakeRoundFactory, light_application, supervisor
 
 S = ApplicationState
 
@@ -35,64 +34,7 @@ def _app_context(app):
         yield
 
 
-# --- Building blocks (also used by tests/test_exports_csv_xlsx.py) -------------------------------------------------
-
-
-def make_application(
-    intake,
-    *,
-    state: ApplicationState = S.SUBMITTED,
-    family: str = "Wang",
-    given: str = "Xiaoming",
-    native: str = "",
-    email: str | None = None,
-    nationality: str = "CN",
-    field: ResearchField | None = ResearchField.ENERGY_HYDROGEN,
-    german=None,
-    chinese=None,
-    decision: DecisionOutcome | None = None,
-    released: bool = False,
-    letters: int = 0,
-    submitted_at: dt.datetime | None = None,
-    date_of_birth: dt.date | None = dt.date(1998, 5, 17),
-    title: str = "Hydrogen embrittlement of pipeline steels",
-) -> Application:
-    """A light application (no documents) of the round in the given state, with a reference once submitted."""
-    # The account's name is searched too: a fixed one, so that no random name matches a search by chance.
-    account = {"name": f"{given} {family}", **({"email": email} if email else {})}
-    applicant = UserFactory(roles=[Role.APPLICANT], **account)
-    application = ApplicationFactory(
-        intake_round=intake,
-        applicant=applicant,
-        family_name=family,
-        given_names=given,
-        native_name=native,
-        nationality=nationality,
-        research_field=field,
-        date_of_birth=date_of_birth,
-        proposal_title=title,
-        german_supervisor=german,
-        chinese_supervisor=chinese,
-    )
-    application.state = state
-    if state != S.DRAFT:
-        application.reference = f"IPK-2027-{application.id:04d}"
-        application.submitted_at = submitted_at or utcnow()
-    for position in (1, 2):
-        application.referees.append(
-            RefereeInvitation(
-                position=position,
-                name=f"Referee {position}",
-                email=f"referee{position}.{application.id}@example.org",
-                institution="Sichuan University",
-                relation="teacher",
-                letter_received_at=utcnow() if position <= letters else None,
-            )
-        )
-    if decision is not None:
-        application.decision = Decision(outcome=decision, released_at=utcnow() if released else None)
-    db.session.flush()
-    return application
+# --- Building blocks ------------------------------------------------------------------------------------------------
 
 
 def ids_in(page: str) -> list[int]:
@@ -116,7 +58,7 @@ def scenario():
     tongji, scu = supervisor("TONGJI"), supervisor("SCU")
     now = utcnow()
     apps = {
-        "wang": make_application(
+        "wang": light_application(
             intake,
             family="Wang",
             given="Xiaoming",
@@ -128,7 +70,7 @@ def scenario():
             letters=2,
             submitted_at=now - dt.timedelta(days=3),
         ),
-        "mueller": make_application(
+        "mueller": light_application(
             intake,
             family="Müller",
             given="Anna",
@@ -142,7 +84,7 @@ def scenario():
             letters=1,
             submitted_at=now - dt.timedelta(days=5),
         ),
-        "li": make_application(
+        "li": light_application(
             intake,
             family="Li",
             given="Hua",
@@ -152,7 +94,7 @@ def scenario():
             state=S.DECIDED,
             submitted_at=now - dt.timedelta(days=1),
         ),
-        "chen": make_application(
+        "chen": light_application(
             intake,
             family="Chen",
             given="Jing",
@@ -163,9 +105,9 @@ def scenario():
             state=S.UNDER_REVIEW,
             submitted_at=now - dt.timedelta(days=2),
         ),
-        "draft": make_application(intake, family="Zhao", given="Lei", state=S.DRAFT, german=tuc, field=None),
-        "withdrawn": make_application(intake, family="Sun", given="Mei", state=S.WITHDRAWN, german=tuc, chinese=scu),
-        "old": make_application(old, family="Old", given="Round", german=tuc, chinese=tongji),
+        "draft": light_application(intake, family="Zhao", given="Lei", state=S.DRAFT, german=tuc, field=None),
+        "withdrawn": light_application(intake, family="Sun", given="Mei", state=S.WITHDRAWN, german=tuc, chinese=scu),
+        "old": light_application(old, family="Old", given="Round", german=tuc, chinese=tongji),
     }
     db.session.commit()
     return {
@@ -314,7 +256,7 @@ def test_sort_links_keep_the_filters_and_toggle_the_direction(client, coordinato
 def test_pagination(client, coordinator):
     intake = IntakeRoundFactory()
     german, chinese = supervisor("TUC"), supervisor("TONGJI")
-    created = [make_application(intake, german=german, chinese=chinese) for _ in range(listing.PER_PAGE + 5)]
+    created = [light_application(intake, german=german, chinese=chinese) for _ in range(listing.PER_PAGE + 5)]
     db.session.commit()
     first = _page(client, "?university=TUC")
     assert ids_in(first) == [a.id for a in created[: listing.PER_PAGE]]
@@ -333,7 +275,7 @@ def _round_with(count: int) -> int:
     intake = IntakeRoundFactory()
     german, chinese = supervisor("TUC"), supervisor("TONGJI")
     for number in range(count):
-        make_application(
+        light_application(
             intake,
             german=german,
             chinese=chinese,

@@ -15,7 +15,7 @@ from portal.core.outbox import OutboxEmail, OutboxState
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
 from portal.notifications import services as outbox_services
-from tests.test_security import csrf_token_from
+from tests.conftest import csrf_token_from
 
 SECRET = "http://portal.test/account/reset/17/SECRET-TOKEN-abc123"
 

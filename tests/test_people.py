@@ -392,7 +392,7 @@ def test_admin_deactivates_another_admin_while_one_remains(client, admin):
 
 
 def test_the_last_admin_rule_holds_in_the_service(app_context):
-    from portal.coordination import people
+    from portal.people import services as people
 
     only = UserFactory(roles=[Role.ADMIN])
     coordinator = UserFactory(roles=[Role.COORDINATOR])

@@ -479,7 +479,7 @@ def test_a_decision_recorded_while_the_form_is_open_wins(app, pair):
         insert(Decision).values(application_id=application.id, outcome=DecisionOutcome.REJECT, decided_at=utcnow())
     )
     with app.test_request_context("/"), pytest.raises(StatementError, match="can no longer be changed"):
-        record_statement(german.user, application, answer="willing", now=utcnow())
+        record_statement(german.user, application, answer="willing", now=utcnow(), expected_version=0)
     assert statements_of(application.id) == {}
 
 

@@ -256,7 +256,7 @@ def test_a_changed_preview_is_refused(client, coordinator):
 
 
 def test_a_preview_signed_for_someone_else_is_refused(app, client, coordinator):
-    from portal.coordination import supervisor_import
+    from portal.people import supervisor_import
 
     other = UserFactory(roles=[Role.COORDINATOR])
     db.session.commit()
@@ -297,7 +297,7 @@ def test_the_page_documents_the_columns(client, coordinator):
 
 @pytest.mark.parametrize("role", [Role.APPLICANT, Role.SUPERVISOR, Role.COMMITTEE, Role.ADMIN])
 def test_other_roles_may_not_import(app, client, login_as, role):
-    from portal.coordination import supervisor_import
+    from portal.people import supervisor_import
 
     user = login_as(role)
     with app.test_request_context("/"):

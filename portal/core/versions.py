@@ -14,6 +14,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 
@@ -58,6 +59,15 @@ def flush_or_stale(current: Callable[[], int] | None = None) -> None:
     try:
         db.session.flush()
     except StaleDataError as error:
+        raise StaleVersion(current) from error
+
+
+def flush_new_or_stale(current: Callable[[], int] | None = None) -> None:
+    """Flush; a lost race is stale: the row's version moved, or another tab created the same row at the same moment
+    (a unique constraint refuses the second one)."""
+    try:
+        flush_or_stale(current)
+    except IntegrityError as error:
         raise StaleVersion(current) from error
 
 

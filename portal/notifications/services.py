@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +13,7 @@ from sqlalchemy import func, select, update
 from portal import db
 from portal.core import audit
 from portal.core.outbox import OutboxEmail, OutboxState
+from portal.core.pagination import Page, clamp_page, offset_of
 from portal.core.rules import RuleViolation
 
 # --- The outbox as the administrators see it ----------------------------------------------------------------------
@@ -45,33 +45,34 @@ LISTED_COLUMNS = (
 class OutboxError(RuleViolation):
     """The email cannot be retried; the message is for the administrator."""
 
+    category = "warning"
+
 
 @dataclass(frozen=True)
-class OutboxPage:
-    rows: list[Any]
+class OutboxPage(Page[Any]):
+    """A page of the outbox, of one state or all, with the number of emails in each state."""
+
     state: OutboxState | None
-    page: int
-    pages: int
     counts: dict[OutboxState, int]
 
-    @property
-    def total(self) -> int:
-        return self.counts.get(self.state, 0) if self.state else sum(self.counts.values())
+
+def state_from(value: str | None) -> OutboxState | None:
+    """The state a filter asks for; an unknown one means no filter."""
+    return OutboxState(value) if value in {s.value for s in OutboxState} else None
 
 
-def outbox_page(state: OutboxState | None, page: int) -> OutboxPage:
+def outbox_page(state: OutboxState | None, page: object) -> OutboxPage:
     """One page of the outbox, newest first, optionally of one state; two queries (the counts, the rows)."""
     by_state = select(OutboxEmail.state, func.count(OutboxEmail.id)).group_by(OutboxEmail.state)
     found = dict(db.session.execute(by_state).all())
     counts = {s: found.get(s, 0) for s in OutboxState}
     total = counts[state] if state else sum(counts.values())
-    pages = max(1, math.ceil(total / PER_PAGE))
-    page = min(max(page, 1), pages)
+    number = clamp_page(page, total, PER_PAGE)
     query = select(*LISTED_COLUMNS).order_by(OutboxEmail.created_at.desc(), OutboxEmail.id.desc())
     if state is not None:
         query = query.where(OutboxEmail.state == state)
-    rows = list(db.session.execute(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
-    return OutboxPage(rows=rows, state=state, page=page, pages=pages, counts=counts)
+    rows = list(db.session.execute(query.limit(PER_PAGE).offset(offset_of(number, PER_PAGE))))
+    return OutboxPage(rows=rows, total=total, page=number, per_page=PER_PAGE, state=state, counts=counts)
 
 
 def retry_email(email: OutboxEmail, *, now: dt.datetime) -> None:

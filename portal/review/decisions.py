@@ -27,7 +27,6 @@ from portal.core.outbox import notify
 from portal.core.rules import RuleViolation
 from portal.core.urls import absolute_url
 from portal.core.versions import check_version, flush_or_stale, version_of
-from portal.review.locking import LOADED_NOW, ExpectedVersion, expected_or_loaded
 from portal.review.ranking import RankingRow, row_for
 from portal.supervisors.models import SupervisorProfile
 
@@ -97,7 +96,7 @@ def record_decision(
     by: User,
     now: dt.datetime,
     confirm_capacity: bool = False,
-    expected_version: ExpectedVersion = LOADED_NOW,
+    expected_version: int | None,
 ) -> Decision:
     """Record or change the decision on an application, until it is released.
 
@@ -105,7 +104,7 @@ def record_decision(
     and nothing is saved. A form loaded before someone else's change (`expected_version`) is refused as stale.
     """
     _ensure_decidable(application)
-    check_version(application, expected_or_loaded(expected_version, application))
+    check_version(application, expected_version)
     loads = loads_beyond_capacity(application) if outcome == DecisionOutcome.ADMIT else []
     if loads and not confirm_capacity:
         raise CapacityExceeded(loads)

@@ -23,8 +23,7 @@ from portal.applications.models import Application, ApplicationState, IntakeRoun
 from portal.applications.queries import SupervisedApplications
 from portal.core import audit
 from portal.core.rules import RuleViolation
-from portal.core.versions import check_version, version_of
-from portal.review.locking import flush_new_or_stale
+from portal.core.versions import check_version, flush_new_or_stale, version_of
 from portal.review.models import CRITERIA, Recommendation, Review, ReviewAssignment, ReviewRevision, SupervisorStatement
 from portal.review.permissions import JUDGED_STATES, OPEN_FOR_REVIEW, can_review, conflicted
 from portal.supervisors.models import ResearchField, University

@@ -15,8 +15,7 @@ from portal.accounts.models import User
 from portal.applications.models import Application, ApplicationState, IntakeRound
 from portal.core import audit
 from portal.core.rules import RuleViolation
-from portal.core.versions import check_version, version_of
-from portal.review.locking import LOADED_NOW, ExpectedVersion, expected_or_loaded, flush_new_or_stale
+from portal.core.versions import check_version, flush_new_or_stale, version_of
 from portal.review.models import StatementAnswer, SupervisorStatement
 from portal.review.permissions import JUDGED_STATES, chosen_profile, may_state
 from portal.supervisors.models import Country, SupervisorProfile, University
@@ -312,7 +311,7 @@ def record_statement(
     conditions: str = "",
     comment: str = "",
     now: dt.datetime,
-    expected_version: ExpectedVersion = LOADED_NOW,
+    expected_version: int | None,
 ) -> Recorded:
     """Record or change the chosen supervisor's statement, until a decision is recorded; audited.
 
@@ -326,9 +325,7 @@ def record_statement(
     if is_locked(application):
         raise StatementError(locked_message())
     statement = statement_of(application, profile)
-    check_version(
-        statement, expected_or_loaded(expected_version, statement), current=lambda: _version_now(application, profile)
-    )
+    check_version(statement, expected_version, current=lambda: _version_now(application, profile))
     values = clean_statement(answer, conditions, comment)
     previous = statement.answer if statement is not None else None
     statement = _write(

@@ -162,7 +162,5 @@ def step_page_helpers() -> dict:
 register_nav_item("applications.index", _l("My application"), roles=(Role.APPLICANT,), order=20)
 
 
-# The steps, the documents and the referees live in modules of their own on the same blueprint; so, until it moves
-# to the reporting package, do the applicant's downloads.
-from portal.applications import export_views  # noqa: E402, F401
+# The steps, the documents and the referees live in modules of their own on the same blueprint.
 from portal.applications.views import documents, referees, steps  # noqa: E402, F401

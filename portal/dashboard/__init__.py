@@ -1,0 +1,1 @@
+"""The coordinators' dashboard: a round's numbers as charts and tables."""

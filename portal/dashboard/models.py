@@ -1,0 +1,1 @@
+"""No models of its own: the dashboard counts other domains' records, in aggregate queries (services.py)."""

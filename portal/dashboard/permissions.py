@@ -1,0 +1,1 @@
+"""No object rules: the dashboard is the coordinators', as the role decorator on its page says."""

@@ -1,0 +1,34 @@
+"""The coordinators' dashboard: the numbers of a round, each as a chart (inline SVG) and as a table."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_babel import lazy_gettext as _l
+
+from portal.applications.services import list_rounds
+from portal.core.i18n import select_timezone
+from portal.core.permissions import coordinator_only
+from portal.core.roles import Role
+from portal.core.templating import register_nav_item
+from portal.dashboard import services
+from portal.dashboard.sections import sections
+from portal.rounds.services import round_asked_for
+
+bp = Blueprint("dashboard", __name__, url_prefix="/coordination")
+
+
+@bp.get("/")
+@coordinator_only
+def index():
+    intake = round_asked_for(request.args.get("round"))
+    data = services.round_stats(intake, select_timezone()) if intake else None
+    return render_template(
+        "dashboard/index.html",
+        intake=intake,
+        rounds=list_rounds(),
+        data=data,
+        sections=sections(data) if data else [],
+    )
+
+
+register_nav_item("dashboard.index", _l("Coordination"), roles=(Role.COORDINATOR,), order=40)

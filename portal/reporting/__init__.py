@@ -1,0 +1,1 @@
+"""Reporting: the coordinators' lists and exports, PDF dossiers, background exports, the applicant's downloads."""

@@ -1,0 +1,1 @@
+"""No object rules: rounds are the coordinators' alone, as the role decorator on every page says."""
