@@ -10,9 +10,8 @@ from flask_babel import gettext as _
 
 from portal.accounts import services as accounts
 from portal.accounts.models import User
-from portal.people.profiles import capacity_in_range
 from portal.supervisors.models import ResearchField, University
-from portal.supervisors.services import MAX_CAPACITY, list_universities
+from portal.supervisors.services import MAX_CAPACITY, capacity_in_range, list_universities
 
 IMPORT_COLUMNS = (
     "email",

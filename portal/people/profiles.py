@@ -17,7 +17,7 @@ from portal.core.roles import Role
 from portal.core.rules import RuleViolation
 from portal.review.models import CommitteeMember
 from portal.supervisors.models import ResearchField, SupervisorField, SupervisorProfile, University
-from portal.supervisors.services import MAX_CAPACITY, create_profile, profile_of
+from portal.supervisors.services import check_capacity, create_profile, profile_of
 
 
 class PeopleError(RuleViolation):
@@ -64,19 +64,6 @@ class ProfileData:
         """The values as the profile form shows them (codes for the university and the fields)."""
         data = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
         return {**data, "university": self.university.code, "fields": [field.value for field in self.fields]}
-
-
-def capacity_in_range(capacity: int) -> bool:
-    """Whether a supervisor may be given this capacity (supervisors.services.MAX_CAPACITY is the upper bound)."""
-    return 0 <= capacity <= MAX_CAPACITY
-
-
-def check_capacity(capacity: int) -> None:
-    """Refuse a capacity out of range, next to the capacity field."""
-    if not capacity_in_range(capacity):
-        raise PeopleError(
-            _("The capacity must be a whole number from 0 to %(max)d.", max=MAX_CAPACITY), field="capacity"
-        )
 
 
 def _audit_values(profile: SupervisorProfile) -> dict[str, Any]:

@@ -16,9 +16,9 @@ from portal.accounts import services as accounts
 from portal.accounts.models import User, UserRole
 from portal.core import audit
 from portal.core.roles import Role
-from portal.people.profiles import PeopleError, ProfileData, check_capacity, save_profile, save_seat, seat_of
+from portal.people.profiles import PeopleError, ProfileData, save_profile, save_seat, seat_of
 from portal.supervisors.models import Country, University
-from portal.supervisors.services import profile_of
+from portal.supervisors.services import check_capacity, profile_of
 
 INVITABLE_ROLES = (Role.SUPERVISOR, Role.COMMITTEE)
 

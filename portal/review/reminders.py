@@ -15,9 +15,10 @@ from sqlalchemy.orm import contains_eager
 
 from portal import db
 from portal.accounts.models import User
+from portal.applications.invitations import email_referee
 from portal.applications.models import Application, IntakeRound, RefereeInvitation
 from portal.core import audit
-from portal.core.outbox import notify, queue_email
+from portal.core.outbox import notify
 from portal.core.urls import absolute_url
 from portal.review.models import Review, ReviewAssignment
 from portal.review.permissions import OPEN_FOR_REVIEW, conflicted
@@ -66,19 +67,9 @@ def due_referees(now: dt.datetime) -> list[RefereeInvitation]:
 
 def remind_referee(referee: RefereeInvitation, *, now: dt.datetime) -> None:
     """Remind a referee in the language chosen for them; no new link (only its hash is stored)."""
-    application = referee.application
-    queue_email(
-        recipient=referee.email,
-        language=referee.language,
-        template="reminder_referee",
-        context={
-            "referee": referee,
-            "applicant_name": application.display_name,
-            "due": referee.token_expires_at,
-        },
-    )
+    email_referee(referee, "reminder_referee")
     referee.reminded_at = now
-    audit.record("referee.reminded", application, details={"position": referee.position})
+    audit.record("referee.reminded", referee.application, details={"position": referee.position})
 
 
 def due_assignments(now: dt.datetime) -> list[ReviewAssignment]:

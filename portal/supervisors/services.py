@@ -134,9 +134,14 @@ class AvailabilityError(RuleViolation):
     """The availability asked for is not possible; the message is for the person who asked."""
 
 
+def capacity_in_range(capacity: int | None) -> bool:
+    """Whether a supervisor may take this many candidates per round: a whole number from 0 to MAX_CAPACITY."""
+    return capacity is not None and 0 <= capacity <= MAX_CAPACITY
+
+
 def check_capacity(capacity: int | None, *, field: str | None = "capacity") -> int:
     """The capacity, if it is a whole number of candidates per round from 0 to MAX_CAPACITY; refused otherwise."""
-    if capacity is None or not 0 <= capacity <= MAX_CAPACITY:
+    if not capacity_in_range(capacity):
         raise AvailabilityError(
             _("Please give a number of candidates between 0 and %(max)d.", max=MAX_CAPACITY), field=field
         )
