@@ -36,7 +36,7 @@ translations: $(RUN_STAMP) $(MO_FILES)
 
 extract-messages: $(DEV_STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching --ignore-obsolete
 
 # PDFs need a font with Chinese glyphs: PDF_CJK_FONT, else Debian's fonts-noto-cjk (the paths the portal looks at).
 # Installed here when root and apt-get can; otherwise only explained, so that `make run` works without root.

@@ -2,14 +2,43 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+
 import factory
+from pypdf import PdfWriter
 from werkzeug.security import generate_password_hash
 
 from portal import db
 from portal.accounts.models import User, UserRole
+from portal.applications.models import (
+    Application,
+    ApplicationState,
+    Decision,
+    DecisionOutcome,
+    DegreeLevel,
+    Document,
+    DocumentKind,
+    Education,
+    IntakeRound,
+    LanguageLevel,
+    RefereeInvitation,
+)
+from portal.core import storage
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
-from portal.supervisors.models import SupervisorProfile, University
+from portal.review.models import (
+    CRITERIA,
+    CommitteeMember,
+    Conflict,
+    ConflictReason,
+    Recommendation,
+    Review,
+    ReviewAssignment,
+    StatementAnswer,
+    SupervisorStatement,
+)
+from portal.supervisors.models import ResearchField, SupervisorProfile, University
 
 PASSWORD = "Correct-Horse-Battery-42"
 # Hashed once: hashing is deliberately slow, and every factory user shares this password.
@@ -66,24 +95,6 @@ class SupervisorProfileFactory(BaseFactory):
 
 # --- Applications -------------------------------------------------------------------------------------------------
 
-import datetime as dt  # noqa: E402
-import io  # noqa: E402
-
-from pypdf import PdfWriter  # noqa: E402
-
-from portal.applications.models import (  # noqa: E402
-    Application,
-    DegreeLevel,
-    Document,
-    DocumentKind,
-    Education,
-    IntakeRound,
-    LanguageLevel,
-    RefereeInvitation,
-)
-from portal.core import storage  # noqa: E402
-from portal.supervisors.models import ResearchField  # noqa: E402
-
 
 def make_pdf(pages: int = 1, text: str = "") -> bytes:
     """A small valid PDF made on the spot."""
@@ -117,6 +128,62 @@ class ApplicationFactory(BaseFactory):
 
     intake_round = factory.SubFactory(IntakeRoundFactory)
     applicant = factory.SubFactory(UserFactory, roles=[Role.APPLICANT])
+
+
+class RefereeInvitationFactory(BaseFactory):
+    """A referee named by the applicant (no link sent yet)."""
+
+    class Meta:
+        model = RefereeInvitation
+
+    application = factory.SubFactory(ApplicationFactory)
+    position = 1
+    name = factory.Sequence(lambda n: f"Referee {n}")
+    email = factory.Sequence(lambda n: f"referee{n}@example.org")
+    institution = "Sichuan University"
+    relation = "teacher"
+
+
+class DecisionFactory(BaseFactory):
+    """A recorded decision (admit unless told), not released unless told."""
+
+    class Meta:
+        model = Decision
+
+    application = factory.SubFactory(ApplicationFactory)
+    outcome = DecisionOutcome.ADMIT
+
+
+class ReviewAssignmentFactory(BaseFactory):
+    """A committee member assigned to review an application (written directly, conflicts not checked)."""
+
+    class Meta:
+        model = ReviewAssignment
+
+    application = factory.SubFactory(ApplicationFactory)
+    reviewer = factory.SubFactory(UserFactory, roles=[Role.COMMITTEE])
+
+
+class ConflictFactory(BaseFactory):
+    """A declared conflict of interest of a committee member with an application."""
+
+    class Meta:
+        model = Conflict
+
+    reason = ConflictReason.DECLARED
+    note = "Co-author of the applicant's thesis."
+
+
+class ReviewFactory(BaseFactory):
+    """A complete, submitted review with every score 4 and "admit" (pass submitted_at=None for a draft)."""
+
+    class Meta:
+        model = Review
+
+    assignment = factory.SubFactory(ReviewAssignmentFactory)
+    score_academic = score_proposal = score_fit = score_language = score_references = 4
+    recommendation = Recommendation.ADMIT
+    submitted_at = factory.LazyFunction(utcnow)
 
 
 def supervisor(code: str, **kwargs) -> SupervisorProfile:
@@ -161,14 +228,11 @@ def complete_application(application: Application | None = None, **kwargs) -> Ap
     ):
         add_document(application, kind)
     for position in (1, 2):
-        application.referees.append(
-            RefereeInvitation(
-                position=position,
-                name=f"Referee {position}",
-                email=f"referee{position}.{application.applicant.id}@example.org",
-                institution="Sichuan University",
-                relation="teacher",
-            )
+        RefereeInvitationFactory(
+            application=application,
+            position=position,
+            name=f"Referee {position}",
+            email=f"referee{position}.{application.applicant.id}@example.org",
         )
     db.session.flush()
     return application
@@ -195,7 +259,6 @@ def add_document(
 
 def committee_member(code: str = "LUH", **user_attributes):
     """A user with the committee role and a seat at the university with this code."""
-    from portal.review.models import CommitteeMember
 
     user = UserFactory(roles=[Role.COMMITTEE], **user_attributes)
     seat = CommitteeMember(user=user, university=university(code))
@@ -206,7 +269,6 @@ def committee_member(code: str = "LUH", **user_attributes):
 
 def submitted_application(**kwargs) -> Application:
     """A complete application in the submitted state, with a reference number."""
-    from portal.applications.models import ApplicationState
 
     application = complete_application(**kwargs)
     application.state = ApplicationState.SUBMITTED
@@ -221,7 +283,6 @@ def submitted_application(**kwargs) -> Application:
 
 def judged(intake, *, state=None, family="Wang", field=None, german=None, chinese=None, applicant=None) -> Application:
     """A complete application of the round in the given state (submitted by default), with a reference number."""
-    from portal.applications.models import ApplicationState
 
     state = state or ApplicationState.SUBMITTED
     draft = ApplicationFactory(intake_round=intake, german_supervisor=german, chinese_supervisor=chinese)
@@ -241,15 +302,12 @@ def judged(intake, *, state=None, family="Wang", field=None, german=None, chines
 
 def add_review(application, scores=None, *, submitted=True, reviewer=None):
     """Assign a committee member (written directly); with scores (one int for all five, or five ints) also a review."""
-    from portal.review.models import CRITERIA, Recommendation, Review, ReviewAssignment
-
-    assignment = ReviewAssignment(application=application, reviewer=reviewer or UserFactory(roles=[Role.COMMITTEE]))
-    db.session.add(assignment)
+    assignment = ReviewAssignmentFactory(application=application, **({"reviewer": reviewer} if reviewer else {}))
     if scores is not None:
         values = [scores] * len(CRITERIA) if isinstance(scores, int) else list(scores)
-        assignment.review = Review(
+        ReviewFactory(
+            assignment=assignment,
             **dict(zip(CRITERIA, values, strict=True)),
-            recommendation=Recommendation.ADMIT,
             submitted_at=utcnow() if submitted else None,
         )
     db.session.flush()
@@ -258,7 +316,6 @@ def add_review(application, scores=None, *, submitted=True, reviewer=None):
 
 def add_statement(application, profile, answer, conditions=None, comment=""):
     """A supervisor's statement written directly (conditions filled in for a conditional answer unless given)."""
-    from portal.review.models import StatementAnswer, SupervisorStatement
 
     if conditions is None:
         conditions = "Only with a scholarship." if answer == StatementAnswer.CONDITIONAL else ""
@@ -272,12 +329,7 @@ def add_statement(application, profile, answer, conditions=None, comment=""):
 
 def add_decision(application, outcome=None, **attributes):
     """A decision on the application written directly (admit unless told), not released unless told."""
-    from portal.applications.models import Decision, DecisionOutcome
-
-    decision = Decision(application=application, outcome=outcome or DecisionOutcome.ADMIT, **attributes)
-    db.session.add(decision)
-    db.session.flush()
-    return decision
+    return DecisionFactory(application=application, outcome=outcome or DecisionOutcome.ADMIT, **attributes)
 
 
 def assigned(member, application):
@@ -289,15 +341,12 @@ def assigned(member, application):
 
 def full_scores(value=4, recommendation=None, comment=""):
     """A complete review as a form sends it: every score, a recommendation (admit unless told), the comment."""
-    from portal.review.models import CRITERIA, Recommendation
 
     recommendation = recommendation or Recommendation.ADMIT
     return {**{name: value for name in CRITERIA}, "recommendation": recommendation.value, "comment": comment}
 
 
 # --- The coordinators' lists (tests/test_listing.py, tests/test_exports_csv_xlsx.py) --------------------------------
-
-from portal.applications.models import ApplicationState, Decision, DecisionOutcome  # noqa: E402
 
 
 def light_application(

@@ -18,12 +18,8 @@ from portal.core.timeutil import utcnow
 from tests.conftest import sign_in
 from tests.factories import ApplicationFactory, complete_application, supervisor
 
-
-@pytest.fixture(autouse=True)
-def _app_context(app):
-    # Factories store files under PORTAL_DATA_DIR, which needs the app's configuration.
-    with app.app_context():
-        yield
+# Factories store files under PORTAL_DATA_DIR, which needs the app's configuration.
+pytestmark = pytest.mark.usefixtures("plain_app_context")
 
 
 def step_url(application_id: int, step: str) -> str:

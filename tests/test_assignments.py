@@ -24,11 +24,7 @@ from tests.factories import (
     supervisor,
 )
 
-
-@pytest.fixture(autouse=True)
-def _context(app):
-    with app.test_request_context("/"):
-        yield
+pytestmark = pytest.mark.usefixtures("app_context")
 
 
 def test_conflict_reasons_chosen_supervisor_referee_and_declared():

@@ -29,11 +29,8 @@ S = ApplicationState
 CLOSES = dt.datetime(2027, 3, 31, 21, 59, tzinfo=dt.UTC)  # 23:59 in Berlin (summer time), 05:59 next day in Shanghai
 
 
-@pytest.fixture(autouse=True)
-def _app_context(app):
-    # Factories store files under PORTAL_DATA_DIR, which needs the app's configuration.
-    with app.app_context():
-        yield
+# Factories store files under PORTAL_DATA_DIR, which needs the app's configuration.
+pytestmark = pytest.mark.usefixtures("plain_app_context")
 
 
 def applicant(

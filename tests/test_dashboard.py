@@ -30,11 +30,8 @@ S = ApplicationState
 UTC = dt.UTC
 
 
-@pytest.fixture(autouse=True)
-def _app_context(app):
-    # Factories store files under PORTAL_DATA_DIR, which needs the app's configuration.
-    with app.app_context():
-        yield
+# Factories store files under PORTAL_DATA_DIR, which needs the app's configuration.
+pytestmark = pytest.mark.usefixtures("plain_app_context")
 
 
 def at(day: int, hour: int, minute: int = 0) -> dt.datetime:

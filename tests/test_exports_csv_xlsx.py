@@ -49,11 +49,8 @@ HEADER = [
 INJECTIONS = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(1)", "\tcmd", "\rcmd"]
 
 
-@pytest.fixture(autouse=True)
-def _app_context(app):
-    # Factories store files under PORTAL_DATA_DIR, which needs the app's configuration.
-    with app.app_context():
-        yield
+# Factories store files under PORTAL_DATA_DIR, which needs the app's configuration.
+pytestmark = pytest.mark.usefixtures("plain_app_context")
 
 
 @pytest.fixture

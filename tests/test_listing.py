@@ -27,11 +27,8 @@ from tests.factories import IntakeRoundFactory, light_application, supervisor
 S = ApplicationState
 
 
-@pytest.fixture(autouse=True)
-def _app_context(app):
-    # Factories store files under PORTAL_DATA_DIR, which needs the app's configuration.
-    with app.app_context():
-        yield
+# Factories store files under PORTAL_DATA_DIR, which needs the app's configuration.
+pytestmark = pytest.mark.usefixtures("plain_app_context")
 
 
 # --- Building blocks ------------------------------------------------------------------------------------------------

@@ -32,9 +32,8 @@ from portal.review.services import statements_of
 
 
 def dossier_kind() -> str:
-    """The word a dossier's title starts with. It is not in the catalogues yet, so it stays where the extraction of
-    texts does not look (inside an f-string), as it always was; once translated, write it as a plain _() call."""
-    return f"{_('Dossier')}"
+    """The word a dossier's title starts with."""
+    return _("Dossier")
 
 
 def roman(number: int) -> str:
