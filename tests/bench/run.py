@@ -146,19 +146,28 @@ def probe_routes(
     return active, facts
 
 
-def measure(settings: Settings, info: seed.SeedInfo, server: Server, wrk: str) -> tuple[dict[str, Any], dict]:
+def measure(
+    settings: Settings, info: seed.SeedInfo, server: Server, wrk: str, spent: dict[str, float]
+) -> tuple[dict[str, Any], dict]:
     """Sign in, the exports, then every route in interleaved rounds; returns the results and notes per name."""
+    clock = time.perf_counter()
     clients = {role: sign_in(server.port, email) for role, email in info.accounts.items()}
     notes: dict[str, str] = {}
     done = measure_exports(info, server, clients["coordinator"].cookie_header(), notes)
+    spent["sign-in and exports"], clock = time.perf_counter() - clock, time.perf_counter()
     active, facts = probe_routes(settings, info, server, clients, notes)
+    spent["checks"] = time.perf_counter() - clock
     runs: dict[str, list[load.WrkResult]] = {route.name: [] for route in ROUTES}
     base = f"http://127.0.0.1:{server.port}"
     for number in range(1, ROUNDS + 1):
         for route, path, last in active:
+            clock = time.perf_counter()
             server.wait_idle()
+            spent["draining"] = spent.get("draining", 0.0) + time.perf_counter() - clock
             cookie = clients[route.role].cookie_header() if route.role else ""
+            clock = time.perf_counter()
             result = load.run_wrk(wrk, base + path, cookie, last, settings.duration)
+            spent["wrk"] = spent.get("wrk", 0.0) + time.perf_counter() - clock
             runs[route.name].append(result)
             print(
                 f"   round {number}/{ROUNDS}  {route.name:<22}{result.rps:>9.1f} req/s  p50 {result.p50_ms:>8.1f} ms"
@@ -202,8 +211,10 @@ def main() -> int:
             f"== gunicorn (2 sync workers) on 127.0.0.1:{server.port}; wrk -t{THREADS} -c{CONNECTIONS} "
             f"-d{settings.duration}, {ROUNDS} interleaved rounds"
         )
+        clock = time.perf_counter()
         server.start()
-        results, notes = measure(settings, info, server, wrk)
+        spent: dict[str, float] = {"start": time.perf_counter() - clock}
+        results, notes = measure(settings, info, server, wrk, spent)
     except KeyboardInterrupt:
         print("\ninterrupted: gunicorn and wrk are stopped", file=sys.stderr)
         return 130
@@ -218,9 +229,10 @@ def main() -> int:
     print()
     print(report.table(results, notes, header))
     elapsed = time.perf_counter() - seeded
+    phases = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in spent.items())
     print(
-        f"\nwritten to {RESULTS_FILE.relative_to(RESULTS_FILE.parents[2])} · measured in {elapsed:.0f} s "
-        f"(seeding or reuse: {seeded - started:.0f} s)"
+        f"\nwritten to {RESULTS_FILE.relative_to(RESULTS_FILE.parents[2])} · measured in {elapsed:.0f} s ({phases}; "
+        f"seeding or reuse before: {seeded - started:.0f} s)"
     )
     return 0
 
