@@ -63,8 +63,8 @@ ROUTES = (
 )  # fmt: skip
 
 EXPORTS = (
-    ("export_csv", "/coordination/applications/export.csv?round={current}", exports.csv_rows, "rows"),
-    ("export_xlsx", "/coordination/applications/export.xlsx?round={current}", exports.xlsx_rows, "rows"),
+    ("export_csv", "/coordination/applications/export.csv?round={current}", exports.csv_rows, ""),
+    ("export_xlsx", "/coordination/applications/export.xlsx?round={current}", exports.xlsx_rows, ""),
     ("dossier_pdf", "/coordination/applications/{application}/dossier.pdf", exports.pdf_pages,
      "rows = pages; six ~1 MB documents"),
 )  # fmt: skip
@@ -93,6 +93,7 @@ def page_counts(settings: Settings, info: seed.SeedInfo) -> dict[str, int]:
 
 
 def fill_in(path: str, info: seed.SeedInfo) -> str:
+    """The path with the seeded ids in place of {current}, {previous} and {application}."""
     return path.format(current=info.current_round, previous=info.previous_round, application=info.dossier_application)
 
 
@@ -198,6 +199,7 @@ def _interrupt(_signum: int, _frame: Any) -> None:
 
 
 def main() -> int:
+    """Seed or reuse, serve, measure, report; the exit status (130 when interrupted)."""
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, _interrupt)  # also when started with SIGINT ignored (a background job)
     started = time.perf_counter()

@@ -58,6 +58,7 @@ class Round:
 
     @property
     def reference_year(self) -> int:
+        """The year in the round's reference numbers, as IntakeRound.reference_year has it."""
         return self.closes_at.year + (1 if self.closes_at.month >= 7 else 0)
 
 
@@ -86,6 +87,7 @@ class Plan:
 
     @property
     def judged(self) -> bool:
+        """Submitted or decided: assigned to reviewers, with statements."""
         return self.state in {"submitted", "decided"}
 
 

@@ -34,6 +34,7 @@ class Response:
     seconds: float
 
     def header(self, name: str) -> str | None:
+        """The first header of that name (any case), if any."""
         return next((value for key, value in self.headers if key.lower() == name.lower()), None)
 
 
@@ -45,9 +46,11 @@ class Client:
     cookies: dict[str, str] = field(default_factory=dict)
 
     def cookie_header(self) -> str:
+        """The cookies as a Cookie header's value."""
         return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
 
     def request(self, method: str, path: str, form: dict[str, str] | None = None) -> Response:
+        """Send one request (a form is sent url-encoded) and read the whole answer."""
         headers = {"User-Agent": USER_AGENT}
         if self.cookies:
             headers["Cookie"] = self.cookie_header()
@@ -68,9 +71,11 @@ class Client:
         return result
 
     def get(self, path: str) -> Response:
+        """GET path."""
         return self.request("GET", path)
 
     def keep_cookies(self, headers: list[tuple[str, str]]) -> None:
+        """Keep what Set-Cookie headers set, forget what they delete."""
         for key, value in headers:
             if key.lower() != "set-cookie":
                 continue
@@ -99,6 +104,7 @@ def sign_in(port: int, email: str) -> Client:
 
 
 def free_port() -> int:
+    """A port of 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -122,6 +128,7 @@ class Server:
         }
 
     def start(self) -> None:
+        """Start gunicorn and wait until both workers are up and answer."""
         command = [
             sys.executable, "-m", "gunicorn",
             "--workers", str(WORKERS), "--worker-class", "sync",
@@ -205,6 +212,7 @@ def control_socket_flags() -> tuple[str, ...]:
 
 
 def children_of(parent: int) -> list[int]:
+    """The processes whose parent is parent (from /proc)."""
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():

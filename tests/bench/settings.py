@@ -48,6 +48,7 @@ class Settings:
 
     @property
     def dialect(self) -> str:
+        """sqlite or postgresql."""
         return "sqlite" if self.database_url.startswith("sqlite") else "postgresql"
 
     @property

@@ -37,9 +37,11 @@ class QueryCounter:
         self.local = threading.local()
 
     def listen(self, engine: Any) -> None:
+        """Count the statements this engine runs."""
         event.listen(engine, "before_cursor_execute", self.count)
 
     def count(self, _connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        """One statement more for the request in progress (transaction control left out)."""
         if getattr(self.local, "active", False) and not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
             self.local.queries += 1
 
@@ -76,6 +78,7 @@ def client_gone(environ: dict[str, Any]) -> bool:
 
 
 def ceiling() -> str:
+    """The bare route: what a request costs without any work."""
     return "ok"
 
 
