@@ -15,7 +15,7 @@ help:
 	@echo "make run    - install, migrate the SQLite database, load demo data, serve on http://127.0.0.1:5000"
 	@echo "make test   - install the dev extras and run the whole test suite"
 	@echo "make lint   - ruff"
-	@echo "make bench  - time the applications list and its CSV/Excel exports on 20,000 applications"
+	@echo "make bench  - the portal over HTTP (gunicorn + wrk) on 20,000 applications: pages, exports, bench/results/"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -88,8 +88,10 @@ run: fonts seed
 test: $(DEV_STAMP) translations fonts browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Speed and memory of the list and the exports on a large round (BENCH_APPLICATIONS, default 20000).
-bench: $(DEV_STAMP) translations
+# Speed over HTTP: gunicorn (2 sync workers) under wrk on its own seeded database (SQLite under bench/, or
+# BENCH_DATABASE_URL), the exports' time and memory; prints a table, writes bench/results/latest.json (README, "Benchmark").
+# wrk is installed from Debian when missing and root; the dossier PDF needs the CJK font (`fonts`).
+bench: $(DEV_STAMP) translations fonts
 	$(BIN)/python -m tests.bench.run
 
 lint: $(DEV_STAMP)
