@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 # Jinja template names.
-LIST_TEMPLATE = "coordination/applications.html"
+LIST_TEMPLATE = "reporting/applications.html"
 
 # Rows per page of the coordinators' applications list.
 LIST_PER_PAGE = 50
@@ -22,10 +22,10 @@ REFS: dict[str, str] = {
     "db_session": "portal.db:session",
     "sync_universities": "portal.supervisors.services:sync_universities",
     "list_universities": "portal.supervisors.services:list_universities",
-    "list_rounds": "portal.coordination.listing:list_rounds",
-    "list_filter": "portal.coordination.listing:ListFilter",
-    "list_page": "portal.coordination.listing:applications_page",
-    "list_form": "portal.coordination.list_forms:ApplicationFilterForm",
+    "list_rounds": "portal.applications.services:list_rounds",
+    "list_filter": "portal.reporting.lists:ListFilter",
+    "list_page": "portal.reporting.lists:applications_page",
+    "list_form": "portal.reporting.forms:ApplicationFilterForm",
 }
 
 

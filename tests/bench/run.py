@@ -56,7 +56,7 @@ ROUTES = (
     Route("reviewer_assigned", "/review/", "reviewer"),
     Route("supervisor_dashboard", "/supervise/", "supervisor"),
     Route("applicant_dashboard", "/dashboard", "applicant"),
-    Route("staff_record", "/coordination/applications/{application}", "coordinator",
+    Route("staff_record", "/staff/applications/{application}", "coordinator",
           missing_note="skipped: answers 404 (issue 10 adds the staff record; confirm its path)"),
     Route("ceiling", CEILING_PATH, None),
     Route("render_limit", RENDER_LIMIT_PATH, "coordinator"),
