@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import has_request_context
 from flask_babel import format_decimal
@@ -150,29 +151,65 @@ def _table(
     )
 
 
+@dataclass(frozen=True)
+class _Spec:
+    """What every chart is asked for: its texts, labels, series and number format."""
+
+    chart_id: str
+    title: str
+    description: str
+    label_header: str
+    labels: tuple[str, ...]
+    series: tuple[Series, ...]
+    number_format: Callable[[Number], str]
+    total_label: str | None
+    empty_text: str | None
+
+    def build(self, draw: Callable[[_Spec], list[str]]) -> Chart:
+        """The chart: checked, its table, and the drawing (or the empty text when there are no labels)."""
+        _check(self.chart_id, self.labels, self.series)
+        table = _table(
+            self.chart_id, self.title, self.label_header, self.labels, self.series, self.number_format, self.total_label
+        )
+        if self.labels:
+            svg = "".join(draw(self))
+        else:
+            svg = _empty(self.chart_id, self.title, self.description, str(self.empty_text or _l("No data")))
+        totals = tuple(sum(s.values) for s in self.series)
+        parts = (self.chart_id, self.title, self.description, self.labels, self.series)
+        return Chart(*parts, _markup(svg), table, totals)
+
+
+def _spec(chart_id: str, labels: Sequence[str], series: Sequence[Series], **texts: Any) -> _Spec:
+    return _Spec(
+        chart_id=chart_id,
+        title=str(texts["title"]),
+        description=str(texts["description"]),
+        label_header=str(texts["label_header"]),
+        labels=tuple(str(label) for label in labels),
+        series=tuple(series),
+        number_format=texts.get("number_format") or default_number_format,
+        total_label=texts.get("total_label"),
+        empty_text=texts.get("empty_text"),
+    )
+
+
 def bar_chart(
     chart_id: str,
     *,
-    title: str,
-    description: str,
-    label_header: str,
     labels: Sequence[str],
     series: Sequence[Series],
-    number_format: Callable[[Number], str] | None = None,
-    total_label: str | None = None,
-    empty_text: str | None = None,
+    **texts: Any,
 ) -> Chart:
-    """Horizontal bars, one group per label and one bar per series in the group (long labels read well this way)."""
-    labels, series = tuple(str(label) for label in labels), tuple(series)
-    _check(chart_id, labels, series)
-    fmt = number_format or default_number_format
-    title, description = str(title), str(description)
-    table = _table(chart_id, title, label_header, labels, series, fmt, total_label)
-    totals = tuple(sum(s.values) for s in series)
-    if not labels:
-        svg = _empty(chart_id, title, description, str(empty_text or _l("No data")))
-        return Chart(chart_id, title, description, labels, series, _markup(svg), table, totals)
+    """Horizontal bars, one group per label and one bar per series in the group (long labels read well this way).
 
+    texts: title, description, label_header (all required); number_format, total_label, empty_text (optional).
+    """
+    return _spec(chart_id, labels, series, **texts).build(_draw_bars)
+
+
+def _draw_bars(spec: _Spec) -> list[str]:
+    labels, series, fmt = spec.labels, spec.series, spec.number_format
     bar, gap, label_width, value_room = 16, 10, 200, 64
     legend = 24 if len(series) > 1 else 0
     top = 8 + legend
@@ -181,22 +218,17 @@ def bar_chart(
     plot_left, plot_right = label_width, WIDTH - value_room
     largest = max((v for s in series for v in s.values), default=0)
     scale = (plot_right - plot_left) / largest if largest > 0 else 0.0
-
-    parts = _svg_open(chart_id, height, title, description)
+    parts = _svg_open(spec.chart_id, height, spec.title, spec.description)
     if legend:
         parts += _legend(series, 6)
     for row, label in enumerate(labels):
         y0 = top + row * group
-        middle = y0 + bar * len(series) / 2
         parts.append(
-            f'<text x="{label_width - 8}" y="{middle:.1f}" text-anchor="end" dominant-baseline="middle">'
-            f"<title>{escape(label)}</title>{escape(_shorten(label))}</text>"
+            f'<text x="{label_width - 8}" y="{y0 + bar * len(series) / 2:.1f}" text-anchor="end"'
+            f' dominant-baseline="middle"><title>{escape(label)}</title>{escape(_shorten(label))}</text>'
         )
         for index, entry in enumerate(series):
-            value = entry.values[row]
-            y = y0 + index * bar
-            width = value * scale
-            shown = escape(fmt(value))
+            y, width, shown = y0 + index * bar, entry.values[row] * scale, escape(fmt(entry.values[row]))
             parts.append(
                 f'<rect x="{plot_left}" y="{y + 1:.1f}" width="{width:.1f}" height="{bar - 2}"'
                 f' fill="{_colour(index, entry)}"><title>{escape(label)} – {escape(entry.name)}: {shown}</title></rect>'
@@ -208,7 +240,7 @@ def bar_chart(
         f'<line x1="{plot_left}" y1="{top - 2}" x2="{plot_left}" y2="{height - 4:.0f}" stroke="{MUTED_COLOUR}"/>'
     )
     parts.append("</svg>")
-    return Chart(chart_id, title, description, labels, series, _markup(*parts), table, totals)
+    return parts
 
 
 def nice_ticks(largest: Number, most: int = 5) -> list[Number]:
@@ -227,75 +259,82 @@ def nice_ticks(largest: Number, most: int = 5) -> list[Number]:
 def line_chart(
     chart_id: str,
     *,
-    title: str,
-    description: str,
-    label_header: str,
     labels: Sequence[str],
     series: Sequence[Series],
-    number_format: Callable[[Number], str] | None = None,
-    total_label: str | None = None,
-    empty_text: str | None = None,
     max_axis_labels: int = 8,
     width: int = WIDTH,
+    **texts: Any,
 ) -> Chart:
     """Lines over ordered labels (days, say), a dot on every value; every n-th label is written under the axis.
 
-    A wider drawing (width) keeps the text small when the chart takes a page's whole width.
+    A wider drawing (width) keeps the text small when the chart takes a page's whole width. texts: as bar_chart's.
     """
-    labels, series = tuple(str(label) for label in labels), tuple(series)
-    _check(chart_id, labels, series)
-    fmt = number_format or default_number_format
-    title, description = str(title), str(description)
-    table = _table(chart_id, title, label_header, labels, series, fmt, total_label)
-    totals = tuple(sum(s.values) for s in series)
-    if not labels:
-        svg = _empty(chart_id, title, description, str(empty_text or _l("No data")))
-        return Chart(chart_id, title, description, labels, series, _markup(svg), table, totals)
+    return _spec(chart_id, labels, series, **texts).build(lambda spec: _draw_lines(spec, max_axis_labels, width))
 
+
+@dataclass(frozen=True)
+class _Plot:
+    """Where a line chart's values land: the plot area inside the margins and the top of the value axis."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+    count: int
+    y_max: float
+
+    def x_at(self, i: int) -> float:
+        return self.left + (self.width / 2 if self.count == 1 else self.width * i / (self.count - 1))
+
+    def y_at(self, value: Number) -> float:
+        return self.top + self.height - self.height * value / self.y_max
+
+
+def _draw_lines(spec: _Spec, max_axis_labels: int, width: int) -> list[str]:
+    labels, series, fmt = spec.labels, spec.series, spec.number_format
     legend = 24 if len(series) > 1 else 0
     left, right, top, bottom = 48, 28, 12 + legend, 36
     height = 240 + legend
-    plot_width, plot_height = width - left - right, height - top - bottom
     ticks = nice_ticks(max((v for s in series for v in s.values), default=0))
-    y_max = ticks[-1]
-
-    def x_at(i: int) -> float:
-        return left + (plot_width / 2 if len(labels) == 1 else plot_width * i / (len(labels) - 1))
-
-    def y_at(value: Number) -> float:
-        return top + plot_height - plot_height * value / y_max
-
-    parts = _svg_open(chart_id, height, title, description, width)
+    plot = _Plot(left, top, width - left - right, height - top - bottom, len(labels), ticks[-1])
+    parts = _svg_open(spec.chart_id, height, spec.title, spec.description, width)
     if legend:
         parts += _legend(series, 6)
     for tick in ticks:
-        y = y_at(tick)
+        y = plot.y_at(tick)
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{GRID_COLOUR}"/>')
         parts.append(
             f'<text x="{left - 6}" y="{y:.1f}" text-anchor="end" dominant-baseline="middle"'
             f' fill="{MUTED_COLOUR}">{escape(fmt(tick))}</text>'
         )
-    step = max(1, math.ceil(len(labels) / max_axis_labels))
-    last = len(labels) - 1
-    for i, label in enumerate(labels):
-        # Every step-th label, and the last one unless it would crowd the one before it.
-        if i % step == 0 or (i == last and last % step >= step / 2):
-            parts.append(
-                f'<text x="{x_at(i):.1f}" y="{height - bottom + 18}" text-anchor="middle"'
-                f' fill="{MUTED_COLOUR}">{escape(_shorten(label, 12))}</text>'
-            )
+    parts += _axis_labels(labels, plot, height - bottom + 18, max_axis_labels)
     parts.append(
-        f'<line x1="{left}" y1="{top + plot_height}" x2="{width - right}" y2="{top + plot_height}"'
+        f'<line x1="{left}" y1="{top + plot.height}" x2="{width - right}" y2="{top + plot.height}"'
         f' stroke="{MUTED_COLOUR}"/>'
     )
     for index, entry in enumerate(series):
-        colour = _colour(index, entry)
-        points = " ".join(f"{x_at(i):.1f},{y_at(v):.1f}" for i, v in enumerate(entry.values))
-        parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
-        for i, value in enumerate(entry.values):
-            parts.append(
-                f'<circle cx="{x_at(i):.1f}" cy="{y_at(value):.1f}" r="3" fill="{colour}">'
-                f"<title>{escape(labels[i])} – {escape(entry.name)}: {escape(fmt(value))}</title></circle>"
-            )
+        parts += _line(labels, entry, _colour(index, entry), plot, fmt)
     parts.append("</svg>")
-    return Chart(chart_id, title, description, labels, series, _markup(*parts), table, totals)
+    return parts
+
+
+def _axis_labels(labels: Sequence[str], plot: _Plot, y: float, most: int) -> list[str]:
+    step, last = max(1, math.ceil(len(labels) / most)), len(labels) - 1
+    return [
+        f'<text x="{plot.x_at(i):.1f}" y="{y}" text-anchor="middle" fill="{MUTED_COLOUR}">'
+        f"{escape(_shorten(label, 12))}</text>"
+        for i, label in enumerate(labels)
+        # Every step-th label, and the last one unless it would crowd the one before it.
+        if i % step == 0 or (i == last and last % step >= step / 2)
+    ]
+
+
+def _line(labels: Sequence[str], entry: Series, colour: str, plot: _Plot, fmt: Callable[[Number], str]) -> list[str]:
+    points = " ".join(f"{plot.x_at(i):.1f},{plot.y_at(v):.1f}" for i, v in enumerate(entry.values))
+    parts = [f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>']
+    for i, value in enumerate(entry.values):
+        parts.append(
+            f'<circle cx="{plot.x_at(i):.1f}" cy="{plot.y_at(value):.1f}" r="3" fill="{colour}">'
+            f"<title>{escape(labels[i])} – {escape(entry.name)}: {escape(fmt(value))}</title></circle>"
+        )
+    return parts
