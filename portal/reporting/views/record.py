@@ -1,0 +1,32 @@
+"""The staff record of one application: one page with everything its viewer may see of it."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_babel import format_date
+from flask_login import current_user
+
+from portal.applications.permissions import application_for
+from portal.core.pdfcheck import human_size
+from portal.core.permissions import roles_required
+from portal.core.roles import Role
+from portal.reporting.permissions import may_open_record
+from portal.reporting.record import record_for
+from portal.reporting.views import bp
+from portal.review.models import CRITERIA
+
+
+@bp.get("/staff/applications/<int:application_id>", endpoint="record")
+@roles_required(Role.COORDINATOR, Role.COMMITTEE, Role.SUPERVISOR)
+def record_page(application_id: int):
+    # 404 for whoever must not know the application exists (DESIGN: "who may see what").
+    application = application_for(current_user, application_id, may_open_record)
+    record = record_for(current_user._get_current_object(), application)
+    return render_template(
+        "reporting/record.html",
+        record=record,
+        application=application,
+        criteria=CRITERIA,
+        human_size=human_size,
+        format_date=format_date,
+    )
