@@ -105,6 +105,13 @@ def _applicant(r):
     return r["applicant"]
 
 
+def _owner_with_a_staff_role(r):
+    from portal.accounts.models import UserRole
+
+    r["applicant"].roles.append(UserRole(role=Role.SUPERVISOR))
+    return r["applicant"]
+
+
 def _role(role: Role):
     return lambda r: UserFactory(roles=[role])
 
@@ -120,6 +127,7 @@ def _unassigned_member(r):
 REFUSED = [
     # (who, what DESIGN's table says, expected status)
     ("the applicant, owner", _applicant, 403),
+    ("the applicant, owner, who is also a supervisor", _owner_with_a_staff_role, 403),
     ("another applicant", _role(Role.APPLICANT), 403),
     ("an administrator", _role(Role.ADMIN), 403),
     ("a supervisor not chosen", _role(Role.SUPERVISOR), 404),
