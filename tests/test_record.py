@@ -374,8 +374,9 @@ def test_the_record_costs_the_same_number_of_queries_however_much_it_holds(clien
     # The same parts (a decision, statements, reviews, conflicts, emails, events naming people), one of each or many.
     few, many = count_queries(lambda: fetch(small_id)), count_queries(lambda: fetch(record["id"]))
     assert few == many
-    # Each part asks its own permission (a reviewer's "may" costs two small queries each time): bounded, not lean.
-    assert many <= 50
+    # Each part asks its own domain's permission, and a reviewer's "may" costs two small queries each time: about 30
+    # queries for a coordinator, 50 for a reviewer, 20 for a supervisor. Bounded, if not lean.
+    assert many <= 60
 
 
 def test_reading_the_record_changes_nothing(client, record):
