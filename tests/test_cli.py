@@ -202,6 +202,28 @@ def test_every_demo_account_has_content(app, client):
             assert all(text in page for text in expected), (email, url)
 
 
+def test_the_demo_shows_a_rich_record_and_a_disagreement_on_the_dashboard(app, client):
+    seed(app)
+    open_round, _closed = rounds()
+    # Almost every email is about one application (the failed demo email to an unknown address is not).
+    linked = db.session.scalar(select(func.count(OutboxEmail.id)).where(OutboxEmail.application_id.is_not(None)))
+    assert linked >= db.session.scalar(select(func.count(OutboxEmail.id))) - 1
+    sign_in(client, user("coordinator@example.org"))
+    dashboard = client.get(f"/coordination/?round={open_round.id}").get_data(as_text=True)
+    disputed = db.session.scalars(
+        select(Application)
+        .join(User)
+        .where(User.email == "chen.yuxin@example.com", Application.round_id == open_round.id)
+    ).one()
+    assert f'href="/staff/applications/{disputed.id}"' in dashboard and "Reviewers disagree strongly" in dashboard
+    page = client.get(f"/staff/applications/{disputed.id}").get_data(as_text=True)
+    for part in ("record-document", "record-letter", "record-statement"):
+        assert part in page, part
+    assert "too broad for a doctorate" in page and "hydrogen test rig" in page  # both comments
+    assert page.count('class="record-email"') >= 3 and page.count('class="history-event"') >= 5
+    assert "large disagreement" in page and "2 submitted versions" in page
+
+
 def applicant_applications(applicant: User) -> list[Application]:
     return list(db.session.scalars(select(Application).where(Application.applicant_id == applicant.id)))
 

@@ -31,6 +31,7 @@ from tests.factories import (
 
 LETTER_TEXT = "Ich empfehle die Kandidatin ohne Einschränkung. 我强烈推荐这位候选人。"
 SCORES = (5, 4, 4, 3, 5)  # mean 4.20
+REVIEW_COMMENT = "A convincing plan; the methods chapter should name the test rigs."
 
 
 @pytest.fixture
@@ -119,7 +120,13 @@ def make_setup(app) -> Setup:
             )
         )
         db.session.add(
-            Review(assignment=assignment, recommendation=Recommendation.ADMIT, submitted_at=utcnow(), **values)
+            Review(
+                assignment=assignment,
+                recommendation=Recommendation.ADMIT,
+                comment=REVIEW_COMMENT,
+                submitted_at=utcnow(),
+                **values,
+            )
         )
         db.session.commit()
         return Setup(
@@ -224,7 +231,9 @@ def test_scores_appear_only_for_those_who_may_see_the_reviews(app, client, cjk_f
     for seen_by in (setup.coordinator, setup.reviewer):  # the reviewer has submitted their own review
         assert "Reviewer Submitted" in texts[seen_by.id]
         assert "4.20" in texts[seen_by.id] and "Admit" in texts[seen_by.id]
+        assert f"Comment: {REVIEW_COMMENT}" in texts[seen_by.id]  # the reviewer's words, under the scores
     assert "Reviewer Submitted" not in texts[setup.waiting_reviewer.id]
+    assert REVIEW_COMMENT not in texts[setup.waiting_reviewer.id]
     assert "4.20" not in texts[setup.waiting_reviewer.id]
     assert "Reviews" not in texts[setup.waiting_reviewer.id]
     # The rest of the cover sheet is the same for the waiting reviewer.

@@ -377,7 +377,8 @@ def test_export_of_an_unknown_round_is_404(client, coordinator, scenario):
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_office_export_has_only_that_universitys_german_side_with_decisions(client, coordinator, scenario, kind):
-    response = client.get(f"/coordination/office/LUH/export.{kind}?round={scenario['intake']}")
+    english = f"round={scenario['intake']}&language=en"
+    response = client.get(f"/coordination/office/LUH/export.{kind}?{english}")
     rows = read_csv(response) if kind == "csv" else read_xlsx(response)
     assert rows[0] == [*HEADER, "Decision released at (UTC)"]
     assert len(rows) == 2
@@ -386,21 +387,39 @@ def test_office_export_has_only_that_universitys_german_side_with_decisions(clie
     assert row["University of the German supervisor"] == "Leibniz University Hannover"
     assert str(row["Decision released at (UTC)"]).endswith("Z")
     # TUC: the complete application, not the draft (nor the other round's).
-    rows = read_csv(client.get(f"/coordination/office/TUC/export.csv?round={scenario['intake']}"))
+    rows = read_csv(client.get(f"/coordination/office/TUC/export.csv?{english}"))
     assert [row[2] for row in rows[1:]] == ["Wang"] and rows[1][4] == "王小明"
     # The filter by decision.
-    assert (
-        len(read_csv(client.get(f"/coordination/office/LUH/export.csv?round={scenario['intake']}&decision=reject")))
-        == 1
-    )
+    assert len(read_csv(client.get(f"/coordination/office/LUH/export.csv?{english}&decision=reject"))) == 1
     events = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == coordination_exports.OFFICE_LIST_EXPORTED).order_by(AuditEvent.id)
     )
+    filters = {"round_id": scenario["intake"], "side": "DE", "language": "en"}
     assert [(e.details["format"], e.details["filters"], e.details["rows"]) for e in events] == [
-        (kind, {"round_id": scenario["intake"], "university": "LUH", "decision": ""}, 1),
-        ("csv", {"round_id": scenario["intake"], "university": "TUC", "decision": ""}, 1),
-        ("csv", {"round_id": scenario["intake"], "university": "LUH", "decision": "reject"}, 0),
+        (kind, {**filters, "university": "LUH", "decision": ""}, 1),
+        ("csv", {**filters, "university": "TUC", "decision": ""}, 1),
+        ("csv", {**filters, "university": "LUH", "decision": "reject"}, 0),
     ]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_office_exports_are_in_the_offices_language_unless_another_is_chosen(client, coordinator, scenario, kind):
+    read = read_csv if kind == "csv" else read_xlsx
+    tongji = read(client.get(f"/coordination/office/TONGJI/export.{kind}?round={scenario['intake']}"))
+    # A Chinese office: the applications whose Chinese supervisor works there, with Chinese titles and labels.
+    assert tongji[0][:3] == ["申请编号", "状态", "姓"] and len(tongji) == 3
+    by_family = {row[2]: dict(zip(tongji[0], row, strict=True)) for row in tongji[1:]}
+    assert set(by_family) == {"Wang", "Meier"}
+    assert by_family["Meier"]["德方导师所在大学"] == "汉诺威莱布尼茨大学" and by_family["Meier"]["决定"] == "已录取"
+    # A German office in German; the language asked for wins over the office's.
+    luh = read(client.get(f"/coordination/office/LUH/export.{kind}?round={scenario['intake']}"))
+    assert luh[0][:2] == ["Referenznummer", "Status"] and luh[1][2] == "Meier"
+    english = read(client.get(f"/coordination/office/TONGJI/export.{kind}?round={scenario['intake']}&language=en"))
+    assert english[0][:2] == ["Reference", "State"]
+    # An unknown language is the office's own; nothing else of the request is in another language.
+    odd = read(client.get(f"/coordination/office/TONGJI/export.{kind}?round={scenario['intake']}&language=xx"))
+    assert odd[0] == tongji[0]
+    assert "Lists for the doctoral offices" in client.get("/coordination/office/").get_data(as_text=True)
 
 
 # --- The supervisor pairing list ---------------------------------------------------------------------------------

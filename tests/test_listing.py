@@ -323,18 +323,36 @@ def test_office_list_has_only_that_universitys_german_side_applications(client, 
     assert re.findall(r'class="office-application" data-id="(\d+)"', admitted_only) == [str(scenario["mueller"])]
 
 
-def test_office_list_is_only_for_german_universities(client, coordinator, scenario):
-    assert client.get("/coordination/office/TONGJI/").status_code == 404
+def test_office_list_of_a_chinese_university_goes_by_the_chinese_supervisor(client, coordinator, scenario):
+    page = client.get(f"/coordination/office/TONGJI/?round={scenario['intake']}").get_data(as_text=True)
+    # Wang and Müller chose a supervisor at Tongji; Li and Chen one at Sichuan; the withdrawn one and the old round not.
+    found = {int(i) for i in re.findall(r'class="office-application" data-id="(\d+)"', page)}
+    assert found == {scenario["wang"], scenario["mueller"]}
+    assert "whose Chinese supervisor works at this university" in page
+    # The German side is named with its university (the office's own side needs none).
+    row = page.split(f'data-id="{scenario["mueller"]}"')[1].split("</tr>")[0]
+    assert "Leibniz University Hannover" in row and "Tongji University" not in row
+    scu = client.get("/coordination/office/scu/?decision=none").get_data(as_text=True)
+    assert re.findall(r'class="office-application" data-id="(\d+)"', scu) == [str(scenario["chen"])]
+    # The exports default to the office's language, another one can be chosen.
+    assert "in 中文 (the office’s language)" in page
+    english = client.get(f"/coordination/office/TONGJI/?round={scenario['intake']}&language=en").get_data(as_text=True)
+    assert "in English" in english and "language=en" in english
+
+
+def test_office_list_of_an_unknown_university_is_404(client, coordinator, scenario):
     assert client.get("/coordination/office/NOPE/").status_code == 404
-    assert client.get("/coordination/office/TONGJI/export.csv").status_code == 404
+    assert client.get("/coordination/office/NOPE/export.csv").status_code == 404
 
 
-def test_office_index_counts_per_german_university(client, coordinator, scenario):
+def test_office_index_counts_per_university_of_both_countries(client, coordinator, scenario):
     page = client.get("/coordination/office/").get_data(as_text=True)
     rows = dict(re.findall(r'class="office-row" data-code="(\w+)">(.*?)</tr>', page, flags=re.S))
-    assert set(rows) == {"TUC", "UGOE", "LUH", "TUBS", "UOS"}
+    assert list(rows) == ["TUC", "UGOE", "LUH", "TUBS", "UOS", "SCU", "ZZU", "BUAA", "TONGJI"]
     counts = {code: re.findall(r'class="text-end">(\d+)</td>', row) for code, row in rows.items()}
     assert counts["TUC"] == ["2", "1"] and counts["LUH"] == ["2", "0"] and counts["UOS"] == ["0", "0"]
+    assert counts["TONGJI"] == ["2", "1"] and counts["SCU"] == ["2", "0"] and counts["BUAA"] == ["0", "0"]
+    assert "中文" in rows["TONGJI"] and "Deutsch" in rows["TUC"]
 
 
 # --- The supervisor pairing list ---------------------------------------------------------------------------------

@@ -282,6 +282,7 @@ def email_referee(referee: RefereeInvitation, template: str, **context: Any) -> 
             "due": referee.token_expires_at,
             **context,
         },
+        application_id=referee.application_id,
     )
 
 

@@ -1,5 +1,10 @@
 """The mail outbox: every email is a row written in the transaction of the change that causes it, rendered in the
-recipient's language; `flask portal send-mail` (portal.core.delivery) sends the rows after commit."""
+recipient's language; `flask portal send-mail` (portal.core.delivery) sends the rows after commit.
+
+An email about one application names it (`application_id`), so that the application's staff record lists the emails
+sent about it: the domains pass their application to the templates as `application`, and that is the one it is about
+(or they say so with `application_id`, as the referees' emails do).
+"""
 
 from __future__ import annotations
 
@@ -37,6 +42,8 @@ class OutboxEmail(db.Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime, default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # The application the email is about, if it is about exactly one (a reminder listing several names none).
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id", ondelete="SET NULL"), index=True)
     recipient: Mapped[str] = mapped_column(String(254))
     language: Mapped[str] = mapped_column(String(2))
     template: Mapped[str] = mapped_column(String(80))
@@ -49,6 +56,19 @@ class OutboxEmail(db.Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime)
 
 
+# What a list of emails shows, and never the body: it may hold a secret link (a password reset, a referee's upload).
+SUMMARY_COLUMNS = (
+    OutboxEmail.id,
+    OutboxEmail.created_at,
+    OutboxEmail.recipient,
+    OutboxEmail.language,
+    OutboxEmail.template,
+    OutboxEmail.subject,
+    OutboxEmail.state,
+    OutboxEmail.sent_at,
+)
+
+
 def queue_email(
     *,
     recipient: str,
@@ -56,8 +76,10 @@ def queue_email(
     template: str,
     context: dict[str, Any],
     user_id: int | None = None,
+    application_id: int | None = None,
 ) -> OutboxEmail:
-    """Render `notifications/email/<template>` in language and add it to the outbox (no commit)."""
+    """Render `notifications/email/<template>` in language and add it to the outbox (no commit); the email is about
+    `application_id`, or else about the `application` its context names, if any."""
     if language not in current_app.config["LANGUAGES"]:
         language = current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(language):
@@ -70,10 +92,16 @@ def queue_email(
         subject=" ".join(subject.split()),
         body=body,
         user_id=user_id,
+        application_id=application_id if application_id is not None else _application_id(context),
     )
     db.session.add(email)
     db.session.flush()
     return email
+
+
+def _application_id(context: dict[str, Any]) -> int | None:
+    """The id of the application the context names (the templates' `application`), if any."""
+    return getattr(context.get("application"), "id", None)
 
 
 def notify(user: Any, template: str, **context: Any) -> OutboxEmail:

@@ -12,6 +12,7 @@ from portal.core.roles import Role
 from portal.core.templating import register_nav_item
 from portal.dashboard import services
 from portal.dashboard.sections import sections
+from portal.review.ranking import DISAGREEMENT_SPREAD, disagreements
 from portal.rounds.services import round_asked_for
 
 bp = Blueprint("dashboard", __name__, url_prefix="/coordination")
@@ -28,6 +29,8 @@ def index():
         rounds=list_rounds(),
         data=data,
         sections=sections(data) if data else [],
+        disagreements=disagreements(intake.id) if intake else [],
+        disagreement=DISAGREEMENT_SPREAD,
     )
 
 

@@ -2,7 +2,8 @@
 round and last year's closed one, with about forty applications in every state. Refused in production (portal/cli.py).
 
 accounts.py holds the accounts, rounds.py the rounds, applications.py the applications (written step by step by the
-services: applicants.py, judging.py, with the plans of plans.py and the texts of content.py), outbox.py a failed email.
+services: applicants.py, judging.py, with the plans of plans.py and the texts of content.py), outbox.py a failed email,
+record.py two reviewers who disagree strongly (the coordinators' dashboard lists the application).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from portal import db
 from portal.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_password_hash, seed_accounts
 from portal.demo.applications import seed_applications
 from portal.demo.outbox import ensure_failed_email
+from portal.demo.record import ensure_disagreement
 from portal.demo.rounds import ensure_open_round
 from portal.supervisors import services as supervisors
 
@@ -25,6 +27,7 @@ def seed_demo() -> dict[str, object]:
     db.session.flush()
     closed, states = seed_applications(intake, password_hash=demo_password_hash())
     ensure_failed_email()
+    ensure_disagreement()
     return {
         "accounts": [row[0] for row in DEMO_ACCOUNTS],
         "password": DEMO_PASSWORD,

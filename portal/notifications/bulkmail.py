@@ -119,6 +119,7 @@ class Message:
     subject: str
     body: str
     user_id: int
+    application_id: int | None = None  # the application the message is about (the record lists its emails)
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,7 @@ def render(application: Application, composition: Composition) -> Message:
         subject=re.sub(r"[ \t\r\n\f\v]+", " ", subject).strip()[:OUTBOX_SUBJECT_MAX],
         body=body,
         user_id=user.id,
+        application_id=application.id,
     )
 
 
@@ -302,6 +304,7 @@ def send(composition: Composition, *, fingerprint: str, nonce: str, now: dt.date
             subject=m.subject,
             body=m.body,
             user_id=m.user_id,
+            application_id=m.application_id,
             created_at=now,
             next_attempt_at=now,
         )

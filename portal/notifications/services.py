@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 
 from portal import db
 from portal.core import audit
-from portal.core.outbox import OutboxEmail, OutboxState
+from portal.core.outbox import SUMMARY_COLUMNS, OutboxEmail, OutboxState
 from portal.core.pagination import Page, clamp_page, offset_of
 from portal.core.rules import RuleViolation
 
@@ -27,19 +27,7 @@ STATE_LABELS = {
 }
 
 # Everything the page shows, and nothing more: the body is left in the database.
-LISTED_COLUMNS = (
-    OutboxEmail.id,
-    OutboxEmail.created_at,
-    OutboxEmail.recipient,
-    OutboxEmail.language,
-    OutboxEmail.template,
-    OutboxEmail.subject,
-    OutboxEmail.state,
-    OutboxEmail.attempts,
-    OutboxEmail.next_attempt_at,
-    OutboxEmail.sent_at,
-    OutboxEmail.last_error,
-)
+LISTED_COLUMNS = (*SUMMARY_COLUMNS, OutboxEmail.attempts, OutboxEmail.next_attempt_at, OutboxEmail.last_error)
 
 
 class OutboxError(RuleViolation):

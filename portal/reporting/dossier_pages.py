@@ -217,3 +217,6 @@ def _reviews_section(pdf: PortalPDF, viewer: User, application: Application) -> 
         scores = [(str(label), str(score)) for label, score in zip(CRITERIA.values(), review.scores, strict=True)]
         recommendation = review.recommendation.label if review.recommendation else ""
         pdf.rows([*scores, (_("Mean score"), _score(review.mean)), (_("Recommendation"), recommendation)])
+        # The comment as a paragraph of its own: it may be long, and break across pages.
+        pdf.paragraph(_("Comment") + ":", muted=True)
+        pdf.paragraph(review.comment or _("No comment."), muted=not review.comment)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import IO, Any, Generic, TypeVar
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -118,6 +120,7 @@ class Table(Generic[T]):
     columns: Sequence[Column[T]]
     rows: Callable[[], Iterator[T]]
     count: Callable[[], int]
+    language: str | None = None  # the language of its titles and labels, if not the viewer's (an office's list)
 
     def header(self) -> list[str]:
         return [str(column.title) for column in self.columns]
@@ -148,19 +151,33 @@ class Export:
 
 
 def export(table: Table[Any], export_format: ExportFormat) -> Export:
-    """The table as CSV or Excel workbook, recorded in the audit log."""
+    """The table as CSV or Excel workbook, in the table's language, recorded in the audit log."""
     filename = table.filename(export_format)
     if export_format == ExportFormat.CSV:
         count = table.count()
         _record(table, export_format, count)
-        return Export(export_format, filename, count, chunks=csv_chunks(table.header(), table.cells()))
-    content, count, size = xlsx_tempfile(table.header(), table.cells(), title=table.title, column_widths=table.widths())
+        chunks = _in_language(table.language, lambda: csv_chunks(table.header(), table.cells()))
+        return Export(export_format, filename, count, chunks=chunks)
+    with _locale(table.language):
+        content, count, size = xlsx_tempfile(
+            table.header(), table.cells(), title=table.title, column_widths=table.widths()
+        )
     try:
         _record(table, export_format, count)
     except BaseException:
         content.close()
         raise
     return Export(export_format, filename, count, file=content, size=size)
+
+
+def _locale(language: str | None) -> AbstractContextManager[Any]:
+    return force_locale(language) if language else nullcontext()
+
+
+def _in_language(language: str | None, chunks: Callable[[], Iterator[bytes]]) -> Iterator[bytes]:
+    """The chunks, each written in the language: a streamed CSV is written after the view has returned."""
+    with _locale(language):
+        yield from chunks()
 
 
 def _record(table: Table[Any], export_format: ExportFormat, rows: int) -> None:
@@ -186,7 +203,8 @@ def applications_table(intake: IntakeRound, filters: ListFilter) -> Table[ListRo
 
 
 def office_table(intake: IntakeRound, university: University, filters: OfficeFilter) -> Table[ListRow]:
-    """The applications with a German supervisor at the university, with the decisions."""
+    """The applications whose supervisor on the university's side works there, with the decisions, in the language
+    the filter asks for (the office's own by default)."""
     return Table(
         action=OFFICE_LIST_EXPORTED,
         name=("doctoral-office", university.code),
@@ -196,6 +214,7 @@ def office_table(intake: IntakeRound, university: University, filters: OfficeFil
         columns=OFFICE_COLUMNS,
         rows=lambda: offices.iter_office_rows(filters),
         count=lambda: offices.count_office_rows(filters),
+        language=filters.language,
     )
 
 
@@ -245,6 +264,7 @@ def _ranking_columns(reviewers: int) -> list[Column[RankingRow]]:
         for criterion, title in CRITERIA.items():
             columns.append(Column(title, lambda r, n=n, c=criterion: _review(r, n, c), 10))
         columns.append(Column(_l("Recommendation"), lambda r, n=n: _review(r, n, "recommendation"), 16))
+        columns.append(Column(_l("Comment of reviewer %(n)d", n=n + 1), lambda r, n=n: _review(r, n, "comment"), 48))
     return columns
 
 
@@ -256,6 +276,8 @@ def _review(row: RankingRow, index: int, what: str) -> Cell:
         return review.reviewer_name
     if what == "recommendation":
         return _label(review.recommendation) if review.recommendation else ""
+    if what == "comment":
+        return review.comment
     return review.scores[list(CRITERIA).index(what)]
 
 

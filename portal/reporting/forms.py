@@ -11,6 +11,7 @@ from wtforms import Form, SearchField, SelectField
 
 from portal.applications.models import STATE_LABELS, IntakeRound
 from portal.core.countries import country_choices
+from portal.core.i18n import LANGUAGE_NAMES
 from portal.reporting.lists import DECISION_FILTER_LABELS, SORT_LABELS
 from portal.supervisors.models import RESEARCH_FIELD_LABELS, University
 
@@ -55,15 +56,19 @@ class ApplicationFilterForm(Form):
 
 
 class OfficeFilterForm(Form):
-    """A doctoral office's list: the round and, if wanted, one kind of decision."""
+    """A doctoral office's list: the round and, if wanted, one kind of decision; the language of its exports."""
 
     round = SelectField(_l("Intake round"), choices=[], validate_choice=False)
     decision = SelectField(_l("Decision"), choices=[], validate_choice=False)
+    language = SelectField(_l("Language of the exports"), choices=[], validate_choice=False)
 
-    def set_choices(self, rounds: Iterable[IntakeRound], round_id: int) -> None:
+    def set_choices(self, rounds: Iterable[IntakeRound], round_id: int, language: str | None) -> None:
+        """Fill the choices; language: the exports' language as the filter reads it (None where there is none)."""
         self.round.choices = _round_choices(rounds)
         self.round.data = str(round_id)
         self.decision.choices = _decision_choices()
+        self.language.choices = list(LANGUAGE_NAMES.items())
+        self.language.data = language
 
 
 class PairingFilterForm(Form):

@@ -1,4 +1,6 @@
-"""The doctoral offices' lists: a German university's applications (by their German supervisor) with decisions."""
+"""The doctoral offices' lists, one per university of the programme: a German university's applications are those whose
+German supervisor works there, a Chinese university's those whose Chinese supervisor works there, with the decisions.
+Each list is exported in its office's language (German or Chinese) unless another is asked for."""
 
 from __future__ import annotations
 
@@ -6,7 +8,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, select
+from flask import current_app
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 
 from portal import db
 from portal.applications.models import Application, Decision, DecisionOutcome
@@ -30,38 +33,58 @@ from portal.supervisors.models import Country, SupervisorProfile, University
 OFFICE_STATES = tuple(sorted(JUDGED_STATES, key=STATE_ORDER.index))
 
 
-def german_university(code: str) -> University | None:
-    """The German university with this code (None for an unknown code or a Chinese university)."""
-    return db.session.scalars(
-        select(University).where(University.code == code.upper(), University.country == Country.DE)
-    ).first()
+# The language an office works in: its list is exported in it unless another is asked for.
+OFFICE_LANGUAGES = {Country.DE: "de", Country.CN: "zh"}
+
+
+def office_university(code: str) -> University | None:
+    """The university of the programme with this code, in any case (None for an unknown code)."""
+    return db.session.scalars(select(University).where(University.code == code.upper())).first()
+
+
+def office_language(country: Country) -> str:
+    return OFFICE_LANGUAGES[country]
+
+
+def _supervisor_column(side: Country) -> Any:
+    """The chosen supervisor who ties an application to an office: the German one, or the Chinese one."""
+    return Application.german_supervisor_id if side == Country.DE else Application.chinese_supervisor_id
 
 
 @dataclass(frozen=True)
 class OfficeFilter:
-    """A German university's doctoral office list: the round's applications whose German supervisor works there."""
+    """A university's office list: the round's applications whose supervisor on the university's side works there."""
 
     round_id: int
-    university: str  # the German university's code
+    university: str  # the university's code
+    side: Country  # the university's country: which of the two chosen supervisors works there
     decision: str = ""  # as in ListFilter
+    language: str = ""  # of the exports: the office's own unless another is asked for
 
     @classmethod
-    def from_args(cls, args: Mapping[str, Any], round_id: int, university: str) -> OfficeFilter:
+    def from_args(cls, args: Mapping[str, Any], round_id: int, university: University) -> OfficeFilter:
         decision = clean_value(args.get("decision"))
-        return cls(round_id, university, decision if decision in DECISION_FILTER_LABELS else "")
+        language = clean_value(args.get("language"))
+        if language not in current_app.config["LANGUAGES"]:
+            language = office_language(university.country)
+        decision = decision if decision in DECISION_FILTER_LABELS else ""
+        return cls(round_id, university.code, university.country, decision, language)
 
     def query_args(self) -> dict[str, str]:
-        return given({"round": str(self.round_id), "decision": self.decision})
+        language = self.language if self.language != office_language(self.side) else ""
+        return given({"round": str(self.round_id), "decision": self.decision, "language": language})
 
     def audit_details(self) -> dict[str, Any]:
-        return asdict(self)
+        details = asdict(self)
+        details["side"] = self.side.value
+        return details
 
 
 def _office_conditions(filters: OfficeFilter) -> list[ColumnElement[bool]]:
     return [
         Application.round_id == filters.round_id,
         Application.state.in_(OFFICE_STATES),
-        Application.german_supervisor_id.in_(profiles_at(filters.university)),
+        _supervisor_column(filters.side).in_(profiles_at(filters.university)),
         *decision_conditions(filters.decision),
     ]
 
@@ -93,17 +116,21 @@ class OfficeSummary:
 
 
 def office_summaries(round_id: int) -> list[OfficeSummary]:
-    """Per German university: the round's applications with a German supervisor there, and the admitted ones."""
-    universities = list(
-        db.session.scalars(select(University).where(University.country == Country.DE).order_by(University.id))
-    )
+    """Per university, the German ones first: the round's applications whose supervisor on that university's side
+    works there, and the admitted ones (one grouped query)."""
+    universities = sorted(db.session.scalars(select(University)), key=lambda u: (u.country != Country.DE, u.id))
     admitted = func.count(case((Decision.outcome == DecisionOutcome.ADMIT, 1)))
+    on_its_side = or_(
+        and_(University.country == Country.DE, SupervisorProfile.id == Application.german_supervisor_id),
+        and_(University.country == Country.CN, SupervisorProfile.id == Application.chinese_supervisor_id),
+    )
     query = (
-        select(SupervisorProfile.university_id, func.count(Application.id), admitted)
-        .join(SupervisorProfile, SupervisorProfile.id == Application.german_supervisor_id)
+        select(University.id, func.count(Application.id), admitted)
+        .join(SupervisorProfile, SupervisorProfile.university_id == University.id)
+        .join(Application, on_its_side)
         .outerjoin(Decision, Decision.application_id == Application.id)
         .where(Application.round_id == round_id, Application.state.in_(OFFICE_STATES))
-        .group_by(SupervisorProfile.university_id)
+        .group_by(University.id)
     )
     counts = {university_id: (total, yes) for university_id, total, yes in db.session.execute(query)}
     return [OfficeSummary(u, *counts.get(u.id, (0, 0))) for u in universities]

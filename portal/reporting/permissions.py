@@ -1,15 +1,28 @@
-"""Who may download what: a dossier, a background export's page and file, the applicant's own summary."""
+"""Who may open or download what: an application's staff record, a dossier, a background export's page and file, the
+applicant's own summary."""
 
 from __future__ import annotations
 
 from portal.accounts.models import User
 from portal.applications.models import Application
-from portal.applications.permissions import is_owner
+from portal.applications.permissions import can_view, is_owner
 from portal.core.roles import Role
 from portal.reporting.job_kinds import roles_for
 from portal.reporting.models import ExportJob
 from portal.reporting.summary import has_summary
 from portal.review.permissions import can_review
+
+
+def may_open_record(user: User, application: Application) -> bool:
+    """The staff record: whoever reads the application as staff (applications.permissions.can_view: coordinators, the
+    chosen supervisors once it is submitted, the assigned and unconflicted committee), never its own applicant. Each
+    part of the record then asks its own domain what this viewer may see of it."""
+    return not is_owner(user, application) and can_view(user, application)
+
+
+def may_read_emails(user: User) -> bool:
+    """The emails written about an application (recipients, subjects, states): the coordinators."""
+    return user.has_role(Role.COORDINATOR)
 
 
 def may_download(user: User, application: Application) -> bool:

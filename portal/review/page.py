@@ -1,5 +1,5 @@
 """What the review page of one application shows its viewer: their own review, the others' reviews they may read,
-the statements and letters they may see. Every "may" is asked of review.permissions."""
+the statements and letters they may see (the staff record asks the same). Every "may" is asked of review.permissions."""
 
 from __future__ import annotations
 
@@ -13,11 +13,14 @@ from portal.review.models import Review, ReviewAssignment, SupervisorStatement
 from portal.review.permissions import (
     can_see_reviews,
     can_see_statements,
+    chosen_profile,
+    may_state,
     oversees_reviews,
     reviewable_assignment,
     visible_reviews,
 )
 from portal.review.services import ReviewStatus, application_assignments, closed_reason, statements_of, status_of
+from portal.review.statements import partner_of, partner_shown, statement_of
 
 
 @dataclass(frozen=True)
@@ -83,3 +86,17 @@ def review_page(viewer: User, application: Application, now: dt.datetime) -> Rev
         statements=statements_of(application) if can_see_statements(viewer, application) else None,
         letters_visible=can_read_letters(viewer, application),
     )
+
+
+def visible_statements(viewer: User, application: Application) -> list[SupervisorStatement]:
+    """The statements the viewer may read, the German side first: all of them for the assigned committee and the
+    coordinators; a chosen supervisor their own, and the partner's once both have answered; nobody else any."""
+    if can_see_statements(viewer, application):
+        return statements_of(application)
+    profile = chosen_profile(viewer, application)
+    if profile is None or not may_state(viewer, application):
+        return []
+    own = statement_of(application, profile)
+    partner = partner_shown(own, statement_of(application, partner_of(profile, application)))
+    shown = [statement for statement in (own, partner) if statement is not None]
+    return sorted(shown, key=lambda statement: statement.profile_id != application.german_supervisor_id)

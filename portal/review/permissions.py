@@ -17,6 +17,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from portal import db
 from portal.accounts.models import User
 from portal.applications.models import Application, ApplicationState, RefereeInvitation
+from portal.applications.permissions import can_view
 from portal.core.roles import Role
 from portal.review.models import Conflict, ConflictReason, Review, ReviewAssignment
 from portal.supervisors.models import SupervisorProfile
@@ -151,7 +152,11 @@ def visible_reviews(viewer: User, application: Application) -> list[Review]:
         select(Review)
         .join(Review.assignment)
         .where(ReviewAssignment.application_id == application.id)
-        .options(contains_eager(Review.assignment), selectinload(Review.revisions))
+        .options(
+            # The reviewer comes along: pages and dossiers name each review's author.
+            contains_eager(Review.assignment).joinedload(ReviewAssignment.reviewer),
+            selectinload(Review.revisions),
+        )
         .order_by(ReviewAssignment.id)
     )
     sees_others = cache(lambda: can_see_reviews(viewer, application))  # asked once, and only if needed
@@ -180,3 +185,22 @@ def may_state(user: User, application: Application) -> bool:
         and application.state in JUDGED_STATES
         and chosen_profile(user, application) is not None
     )
+
+
+# --- The decision and the history -----------------------------------------------------------------------------------
+
+
+def may_read_decision_note(user: User, application: Application) -> bool:
+    """The decision as recorded, with its note for the file: the coordinators and the assigned committee."""
+    return user.has_role(Role.COORDINATOR) or can_review(user, application)
+
+
+def may_read_decision(user: User, application: Application) -> bool:
+    """The decision's outcome: whoever reads its note, as soon as it is recorded; anyone else who may view the
+    application (its applicant, the chosen supervisors) once it is released."""
+    return may_read_decision_note(user, application) or (application.decision_released and can_view(user, application))
+
+
+def reads_history(user: User) -> bool:
+    """An application's audit history: the coordinators and the administrators."""
+    return user.has_role(Role.COORDINATOR) or user.has_role(Role.ADMIN)

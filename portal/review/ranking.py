@@ -8,9 +8,11 @@ universities and decision joined), one for the assignments with their reviews, o
 from __future__ import annotations
 
 import enum
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import reduce
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
@@ -18,7 +20,7 @@ from sqlalchemy.orm import defaultload, joinedload
 
 from portal import db
 from portal.accounts.models import User
-from portal.applications.models import Application, Decision
+from portal.applications.models import Application, Decision, display_name
 from portal.review.models import (
     CRITERIA,
     Recommendation,
@@ -27,7 +29,7 @@ from portal.review.models import (
     StatementAnswer,
     SupervisorStatement,
 )
-from portal.review.permissions import JUDGED_STATES
+from portal.review.permissions import JUDGED_STATES, OPEN_FOR_REVIEW
 from portal.review.statements import both_agree
 from portal.supervisors.models import ResearchField, SupervisorProfile, University
 
@@ -86,6 +88,7 @@ class ScoredReview:
     scores: tuple[int, ...]
     recommendation: Recommendation | None
     exact_mean: Fraction
+    comment: str = ""
 
     @property
     def mean(self) -> float:
@@ -127,6 +130,11 @@ class RankingRow:
         return bool(self.reviews) and max(r.exact_mean for r in self.reviews) - min(
             r.exact_mean for r in self.reviews
         ) >= Fraction(DISAGREEMENT_SPREAD)
+
+    @property
+    def comments(self) -> list[ScoredReview]:
+        """The submitted reviews that say something in words."""
+        return [review for review in self.reviews if review.comment]
 
     @property
     def co_supervision_agreed(self) -> bool:
@@ -188,9 +196,8 @@ def _attach_reviews(rows: dict[int, RankingRow], ids: Select) -> None:
         row.assigned += 1
         if review is not None and review.submitted:
             scores = tuple(int(getattr(review, name)) for name in CRITERIA)
-            row.reviews.append(
-                ScoredReview(reviewer_name, scores, review.recommendation, Fraction(sum(scores), len(scores)))
-            )
+            mean = Fraction(sum(scores), len(scores))
+            row.reviews.append(ScoredReview(reviewer_name, scores, review.recommendation, mean, review.comment))
 
 
 def _attach_statements(rows: dict[int, RankingRow], ids: Select) -> None:
@@ -244,6 +251,45 @@ def row_for(application: Application) -> RankingRow:
     """The ranking's view of a single application (for the decision page), whatever its state."""
     rows = _rows_for(select(Application.id).where(Application.id == application.id))
     return rows[0] if rows else RankingRow(application)
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """An application whose reviewers disagree strongly, for a list of things to look at."""
+
+    application_id: int
+    reference: str | None
+    name: str
+    spread: float
+
+
+def disagreements(round_id: int, *, limit: int = 20) -> list[Disagreement]:
+    """The round's applications still without a decision whose submitted reviews lie DISAGREEMENT_SPREAD or more
+    apart (as RankingRow.large_disagreement says), the largest spread first: one query."""
+    total = reduce(operator.add, (getattr(Review, name) for name in CRITERIA))
+    gap = (func.max(total) - func.min(total)).label("gap")
+    gaps = (
+        select(ReviewAssignment.application_id, gap)
+        .join(Review, Review.assignment_id == ReviewAssignment.id)
+        .where(Review.submitted_at.is_not(None))
+        .group_by(ReviewAssignment.application_id)
+        # The means are sums over the same number of criteria: compare the sums, exactly, in integers.
+        .having(gap >= DISAGREEMENT_SPREAD * len(CRITERIA))
+        .subquery()
+    )
+    query = (
+        select(Application.id, Application.reference, Application.family_name, Application.given_names, User.name)
+        .add_columns(gaps.c.gap)
+        .join(gaps, gaps.c.application_id == Application.id)
+        .join(User, User.id == Application.applicant_id)
+        .where(Application.round_id == round_id, Application.state.in_(OPEN_FOR_REVIEW))
+        .order_by(gaps.c.gap.desc(), Application.reference)
+        .limit(limit)
+    )
+    return [
+        Disagreement(id_, reference, display_name(family, given, account), gap_ / len(CRITERIA))
+        for id_, reference, family, given, account, gap_ in db.session.execute(query)
+    ]
 
 
 def round_counts() -> dict[int, dict[str, int]]:

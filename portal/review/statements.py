@@ -264,10 +264,15 @@ def statement_page(user: User, application: Application) -> StatementPage:
         own=own,
         partner_profile=partner_profile,
         partner_answered=partner is not None,
-        partner=partner if own is not None else None,
+        partner=partner_shown(own, partner),
         locked=is_locked(application),
         capacity=capacity_in_round(profile, application.round_id),
     )
+
+
+def partner_shown(own: SupervisorStatement | None, partner: SupervisorStatement | None) -> SupervisorStatement | None:
+    """DESIGN: a chosen supervisor reads the partner's statement once both have answered."""
+    return partner if own is not None else None
 
 
 @dataclass(frozen=True)

@@ -32,4 +32,4 @@ def send_attachment(attachment: Attachment) -> Response:
 
 register_nav_item("reporting.job_list", _l("My exports"), roles=(Role.COORDINATOR,), order=45)
 
-from portal.reporting.views import applicant, dossiers, lists  # noqa: E402, F401 - the pages, on this blueprint
+from portal.reporting.views import applicant, dossiers, lists, record  # noqa: E402, F401 - the pages, on this blueprint

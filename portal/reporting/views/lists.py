@@ -1,5 +1,5 @@
 """The coordinators' lists of a round and their CSV and Excel exports: the applications (filtered, sorted, paginated),
-the supervisor pairing list, each German university's doctoral office list, and the ranking with all scores.
+the supervisor pairing list, each university's doctoral office list, and the ranking with all scores.
 
 Who may export follows the pages: coordinators only (403 for everyone else, the lists being known to exist).
 """
@@ -37,8 +37,8 @@ def _export_round() -> IntakeRound:
     return _round() or abort(404)
 
 
-def _german_university(code: str) -> University:
-    return offices.german_university(code) or abort(404)
+def _office_university(code: str) -> University:
+    return offices.office_university(code) or abort(404)
 
 
 def _export(table: Table, export_format: str):
@@ -108,7 +108,7 @@ def office_index():
     if intake is None:
         return render_template("reporting/office_index.html", intake=None)
     form = OfficeFilterForm(request.args)
-    form.set_choices(list_rounds(), intake.id)
+    form.set_choices(list_rounds(), intake.id, None)
     summaries = offices.office_summaries(intake.id)
     return render_template("reporting/office_index.html", intake=intake, form=form, summaries=summaries)
 
@@ -116,13 +116,13 @@ def office_index():
 @bp.get("/coordination/office/<code>/")
 @coordinator_only
 def office(code: str):
-    university = _german_university(code)
+    university = _office_university(code)
     intake = _round()
     if intake is None:
         return render_template("reporting/office.html", intake=None, university=university)
-    filters = OfficeFilter.from_args(request.args, intake.id, university.code)
+    filters = OfficeFilter.from_args(request.args, intake.id, university)
     form = OfficeFilterForm(request.args)
-    form.set_choices(list_rounds(), intake.id)
+    form.set_choices(list_rounds(), intake.id, filters.language)
     return render_template(
         "reporting/office.html",
         intake=intake,
@@ -130,15 +130,16 @@ def office(code: str):
         form=form,
         rows=offices.office_rows(filters),
         args=filters.query_args(),
+        office_language=offices.office_language(university.country),
     )
 
 
 @bp.get(f"/coordination/office/<code>/export.{FORMAT}")
 @coordinator_only
 def office_export(code: str, export_format: str):
-    university = _german_university(code)
+    university = _office_university(code)
     intake = _export_round()
-    filters = OfficeFilter.from_args(request.args, intake.id, university.code)
+    filters = OfficeFilter.from_args(request.args, intake.id, university)
     return _export(exports.office_table(intake, university, filters), export_format)
 
 
