@@ -6,6 +6,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -91,7 +92,8 @@ def page(browser, live_server: LiveServer) -> Iterator[object]:
 
     def guard(route):
         url = route.request.url
-        if url.startswith(live_server.url) or url.startswith("data:"):
+        # The browser's own pages are no other site: its PDF viewer (shown inline in a frame) loads from them.
+        if url.startswith((live_server.url, "data:", "chrome://", "chrome-extension://")):
             route.continue_()
         else:
             foreign.append(url)
@@ -103,3 +105,24 @@ def page(browser, live_server: LiveServer) -> Iterator[object]:
     yield page
     context.close()
     assert foreign == [], f"the page tried to load from other sites: {foreign}"
+
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+def save_screenshots(
+    page, name: str, widths: tuple[int, ...] = (1280, 390), height: int = 800, full_page: bool = True
+) -> list[Path]:
+    """Screenshots of the page at each width into tests/artifacts/ (ignored by git), to look at and judge: the full
+    page, or what the viewport shows (`-view`, for pages whose panes stay in view); the page is left at the first
+    width."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    paths = []
+    for width in widths:
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(300)  # let the layout settle (and a framed PDF viewer redraw)
+        path = ARTIFACTS / f"{name}-{width}{'' if full_page else '-view'}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        paths.append(path)
+    page.set_viewport_size({"width": widths[0], "height": height})
+    return paths

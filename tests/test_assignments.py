@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
@@ -16,6 +17,7 @@ from portal.core.timeutil import utcnow
 from portal.review import assignments
 from portal.review.models import Conflict, ConflictReason, ReviewAssignment
 from portal.review.permissions import conflict_reasons
+from portal.review.proposal_rules import EditedProposal, ProposalRefused
 from tests.factories import (
     IntakeRoundFactory,
     UserFactory,
@@ -31,7 +33,8 @@ def test_conflict_reasons_chosen_supervisor_referee_and_declared():
     member = committee_member("TUC")
     own_profile = supervisor("TUC", user=member)
     application = submitted_application(german_supervisor=own_profile)
-    assert conflict_reasons(member, application) == {ConflictReason.CHOSEN_SUPERVISOR}
+    # Chosen, and therefore also at the same university as a chosen supervisor.
+    assert conflict_reasons(member, application) == {ConflictReason.CHOSEN_SUPERVISOR, ConflictReason.SAME_UNIVERSITY}
 
     referee = committee_member("SCU")
     application.referees[0].email = referee.email
@@ -87,8 +90,9 @@ def test_declaring_a_conflict_removes_the_assignment_and_tells_the_coordinators(
 
 def make_round_with(applications: int, german_members: int, chinese_members: int):
     intake = IntakeRoundFactory()
-    members = [committee_member(code) for code in (["TUC", "UGOE", "LUH", "TUBS", "UOS"] * 3)[:german_members]]
-    members += [committee_member(code) for code in (["SCU", "ZZU", "BUAA", "TONGJI"] * 3)[:chinese_members]]
+    # Seats away from the applications' supervisors (TUC, Tongji): the same-university conflict is not in the way.
+    members = [committee_member(code) for code in (["UGOE", "LUH", "TUBS", "UOS"] * 3)[:german_members]]
+    members += [committee_member(code) for code in (["SCU", "ZZU", "BUAA"] * 3)[:chinese_members]]
     apps = [submitted_application(intake_round=intake) for _ in range(applications)]
     return intake, members, apps
 
@@ -121,21 +125,22 @@ def test_proposal_counts_existing_assignments_and_reports_shortfalls():
 def test_saved_proposal_is_checked_again():
     intake, _members, _apps = make_round_with(applications=2, german_members=1, chinese_members=1)
     proposal = assignments.propose(intake)
-    pairs = [(a.id, m.user_id) for a, m in proposal.pairs]
+    edited = EditedProposal(proposal.id_pairs, proposal.per_application, proposal.basis)
     coordinator = UserFactory(roles=[Role.COORDINATOR])
-    assert assignments.apply_proposal(intake, pairs, by=coordinator, now=utcnow()) == 4
+    assert assignments.apply_proposal(intake, edited, by=coordinator, now=utcnow()) == 4
     # A conflict declared in between makes a stale proposal fail as a whole.
     other_intake, other_members, other_apps = make_round_with(applications=1, german_members=1, chinese_members=0)
-    stale = [(other_apps[0].id, other_members[0].id)]
-    assert stale[0] in {(a.id, m.user_id) for a, m in assignments.propose(other_intake, per_application=5).pairs}
+    other = assignments.propose(other_intake, per_application=5)
+    stale = EditedProposal([(other_apps[0].id, other_members[0].id)], 5, other.basis)
+    assert stale.pairs[0] in other.id_pairs
     assignments.declare_conflict(other_members[0], other_apps[0], "", now=utcnow())
-    with pytest.raises(assignments.AssignmentError):
+    with pytest.raises(ProposalRefused, match="marked rows"):
         assignments.apply_proposal(other_intake, stale, by=coordinator, now=utcnow())
 
 
 class TestPages:
     def test_coordinator_sees_the_board_computes_and_saves_a_proposal(self, client, login_as):
-        intake, members, apps = make_round_with(applications=2, german_members=1, chinese_members=1)
+        intake, _members, _apps = make_round_with(applications=2, german_members=1, chinese_members=1)
         db.session.commit()
         intake_id = intake.id
         login_as(Role.COORDINATOR)
@@ -143,8 +148,11 @@ class TestPages:
         text = page.get_data(as_text=True)
         assert page.status_code == 200 and "Proposed new assignments" in text
         assert db.session.scalar(select(func.count(ReviewAssignment.id))) == 0
-        pairs = ",".join(f"{a.id}:{m.id}" for a in apps for m in members)
-        response = client.post(f"/review/rounds/{intake_id}/assignments/proposal", data={"pairs": pairs})
+        basis = re.search(r'name="basis" type="hidden" value="([0-9a-f]+)"', text).group(1)
+        pairs = re.findall(r'<option value="(\d+:\d+)" selected>', text)
+        assert len(pairs) == 4
+        data = {"pair": pairs, "basis": basis, "per_application": "2"}
+        response = client.post(f"/review/rounds/{intake_id}/assignments/proposal", data=data)
         assert response.status_code == 302
         assert db.session.scalar(select(func.count(ReviewAssignment.id))) == 4
 
@@ -169,7 +177,8 @@ class TestPages:
         intake_id, pairs = intake.id, f"{apps[0].id}:{members[0].id}"
         login_as(role)
         assert client.get(f"/review/rounds/{intake_id}/assignments").status_code == 403
-        assert client.post(f"/review/rounds/{intake_id}/assignments/proposal", data={"pairs": pairs}).status_code == 403
+        data = {"pair": [pairs], "basis": "0" * 24, "per_application": "1"}
+        assert client.post(f"/review/rounds/{intake_id}/assignments/proposal", data=data).status_code == 403
         assert db.session.scalar(select(func.count(ReviewAssignment.id))) == 0
 
     def test_board_queries_do_not_grow_with_the_round(self, client, login_as, count_queries):

@@ -124,8 +124,9 @@ def test_the_dashboard_lists_undecided_applications_whose_reviewers_disagree_str
 def test_the_ranking_folds_each_rows_comments_away(client, scenario):
     sign_in(client, scenario["coordinator"])
     page = client.get(f"/review/rounds/{scenario['intake']}/ranking").get_data(as_text=True)
-    row = page[page.index(f'data-reference="{scenario["split_reference"]}"') :]
-    row = row[: row.index("</tr>")]
+    start = page.index(f'data-reference="{scenario["split_reference"]}"')
+    following = page.find("data-reference=", start + 1)  # the row ends where the next one begins (cells hold tables)
+    row = page[start : following if following != -1 else None]
     details = re.search(
         r'<details class="review-comments mt-1">\s*<summary>1 comment</summary>(.*?)</details>', row, re.S
     )

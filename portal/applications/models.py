@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import db
@@ -30,6 +30,9 @@ class IntakeRound(db.Base):
     reviews_due: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime)
     decisions_on: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime, default=utcnow)
+    # A committee member at the university of one of an application's chosen supervisors is in conflict with it
+    # (review.permissions.conflict_conditions); on unless the coordinators switch it off for the round.
+    same_university_conflict: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     def __repr__(self) -> str:
         return f"<IntakeRound {self.name}>"

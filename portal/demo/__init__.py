@@ -3,7 +3,8 @@ round and last year's closed one, with about forty applications in every state. 
 
 accounts.py holds the accounts, rounds.py the rounds, applications.py the applications (written step by step by the
 services: applicants.py, judging.py, with the plans of plans.py and the texts of content.py), outbox.py a failed email,
-record.py two reviewers who disagree strongly (the coordinators' dashboard lists the application).
+record.py two reviewers who disagree strongly (the coordinators' dashboard lists the application),
+rubric.py the open round's review rubric.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from portal.demo.applications import seed_applications
 from portal.demo.outbox import ensure_failed_email
 from portal.demo.record import ensure_disagreement
 from portal.demo.rounds import ensure_open_round
+from portal.demo.rubric import ensure_rubric
 from portal.supervisors import services as supervisors
 
 __all__ = ["DEMO_PASSWORD", "seed_demo"]
@@ -26,6 +28,7 @@ def seed_demo() -> dict[str, object]:
     intake = ensure_open_round()
     db.session.flush()
     closed, states = seed_applications(intake, password_hash=demo_password_hash())
+    ensure_rubric(intake)
     ensure_failed_email()
     ensure_disagreement()
     return {

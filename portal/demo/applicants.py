@@ -23,9 +23,10 @@ from portal.applications.models import (
     LanguageLevel,
 )
 from portal.core.roles import Role
+from portal.demo.accounts import DEMO_COMMITTEE
 from portal.demo.content import CN_UNIVERSITIES, HOME_CITY, HOME_EDUCATION, PROPOSALS, REFEREE_NAMES, SUBJECTS
 from portal.demo.context import DAY, Context, ascii_only, make_pdf
-from portal.demo.plans import BECKER, PERSONS, REFEREE_ON_COMMITTEE, ZHANG, Person, Plan
+from portal.demo.plans import BECKER, PERSONS, REFEREE_ON_COMMITTEE, REVIEWERS, ZHANG, Person, Plan
 from portal.supervisors.models import Country, SupervisorProfile
 from portal.supervisors.models import ResearchField as F
 
@@ -129,10 +130,21 @@ def proposal(ctx: Context, field: F) -> dict[str, Any]:
     return {"proposal_title": title, "research_field": field.value, "abstract": abstract, "keywords": keywords}
 
 
-def pick_supervisor(ctx: Context, country: Country, field: F, round_id: int, admit: bool) -> SupervisorProfile:
+def reviewers_universities(plan: Plan) -> set[str]:
+    """The universities of the committee members the plan has review the application: a supervisor picked for it
+    does not work at one of them (the rounds count that as a conflict of interest)."""
+    seats = {email: code for email, _name, code in DEMO_COMMITTEE}
+    return {seats[REVIEWERS[code[0]]] for code in plan[6].split()}
+
+
+def pick_supervisor(
+    ctx: Context, country: Country, field: F, round_id: int, admit: bool, avoid: set[str]
+) -> SupervisorProfile:
     """A supervisor of the field (the two demo supervisors only where a plan names them, so their lists stay as
-    planned); for an admission, one whose capacity in the round is not used up yet."""
-    profiles = [p for p in ctx.profiles[country] if p.user.email not in {BECKER, ZHANG}]
+    planned) at none of the universities to avoid; for an admission, one whose capacity in the round is not used up
+    yet."""
+    named = {BECKER, ZHANG}
+    profiles = [p for p in ctx.profiles[country] if p.user.email not in named and p.university.code not in avoid]
     fitting = [p for p in profiles if field in p.research_fields] or profiles
     if admit:
         fitting = [p for p in fitting if ctx.admitted[(round_id, p.id)] < p.capacity] or fitting
@@ -144,10 +156,10 @@ def profile_by_email(ctx: Context, email: str) -> SupervisorProfile:
 
 
 def _supervisor(
-    ctx: Context, email: str | None, country: Country, field: F, round_id: int, admit: bool
+    ctx: Context, email: str | None, country: Country, field: F, round_id: int, admit: bool, avoid: set[str]
 ) -> SupervisorProfile:
     """The supervisor the plan names, else one picked by the field."""
-    return profile_by_email(ctx, email) if email else pick_supervisor(ctx, country, field, round_id, admit)
+    return profile_by_email(ctx, email) if email else pick_supervisor(ctx, country, field, round_id, admit, avoid)
 
 
 def referee_entries(ctx: Context, person: Person, institution: str) -> dict[int, dict[str, str]]:
@@ -226,16 +238,9 @@ def _proposal_and_supervisors(ctx: Context, built: Built, now: dt.datetime) -> N
     )
     applications.save_step(application, "proposal", proposal(ctx, field), expected_version=application.version, now=now)
     admit = state.partition(":")[2] == DecisionOutcome.ADMIT
-    german = (
-        profile_by_email(ctx, german_email)
-        if german_email
-        else pick_supervisor(ctx, Country.DE, field, intake_id, admit)
-    )
-    chinese = (
-        profile_by_email(ctx, chinese_email)
-        if chinese_email
-        else pick_supervisor(ctx, Country.CN, field, intake_id, admit)
-    )
+    avoid = reviewers_universities(built.plan)
+    german = _supervisor(ctx, german_email, Country.DE, field, intake_id, admit, avoid)
+    chinese = _supervisor(ctx, chinese_email, Country.CN, field, intake_id, admit, avoid)
     if admit:
         ctx.admitted.update([(intake_id, german.id), (intake_id, chinese.id)])
     applications.choose_supervisors(

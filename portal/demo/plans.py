@@ -109,7 +109,7 @@ CLOSED_ROUND: tuple[Plan, ...] = (
     ("han.bowen@example.com", "released:waiting_list", F.ECONOMICS_SOCIETY, None, None, "cw", "Ks Ls", 2),
     ("daria.ivanova@example.net", "released:waiting_list", F.BIG_DATA, None, None, "ww", "Ms Ns", 2),
     ("feng.yutong@example.com", "released:reject", F.INTELLIGENT_MANUFACTURING, BECKER, None, "uw", "Ks Ms", 1),
-    ("deng.hao@example.com", "released:reject", F.ENERGY_HYDROGEN, None, ZHANG, "-u", "Ls Ns", 2),
+    ("deng.hao@example.com", "released:reject", F.ENERGY_HYDROGEN, None, ZHANG, "-u", "Ls Ms", 2),
     ("ana.silva@example.net", "released:reject", F.DIGITAL_HEALTH, None, None, "--", "Ks Ls", 2),
     ("cao.xinran@example.com", "released:reject", F.MATERIALS, None, None, "wu", "Ms Ns", 1),
     ("omar.haddad@example.net", "released:reject", F.ECONOMICS_SOCIETY, None, None, "u-", "Ks Ns", 2),

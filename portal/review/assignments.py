@@ -28,6 +28,7 @@ from portal.review.permissions import (
     conflict_matrix,
     conflict_reasons,
 )
+from portal.review.proposal_rules import EditedProposal, RoundState, check_edited, conflict_message
 from portal.supervisors.models import Country
 
 DEFAULT_REVIEWERS_PER_APPLICATION = 2
@@ -82,14 +83,7 @@ def assign(application: Application, reviewer: User, *, by: User | None, now: dt
         raise AssignmentError(_("%(name)s is not an active member of the selection committee.", name=reviewer.name))
     reasons = conflict_reasons(reviewer, application)
     if reasons:
-        raise AssignmentError(
-            _(
-                "%(name)s has a conflict of interest with %(reference)s (%(reasons)s).",
-                name=reviewer.name,
-                reference=application.reference,
-                reasons=", ".join(sorted(r.label for r in reasons)),
-            )
-        )
+        raise AssignmentError(conflict_message(reviewer.name, application, reasons))
     existing = assignment_of(reviewer, application)
     if existing is not None:
         return existing
@@ -150,30 +144,52 @@ def _coordinators() -> list[User]:
 
 @dataclass
 class Proposal:
-    """Proposed new assignments for a round, and the applications that could not get enough reviewers."""
+    """Proposed new assignments for a round (by application reference), the members each row may be swapped for,
+    the applications that could not get enough reviewers, and what the proposal was computed from."""
 
+    per_application: int
+    basis: str
     pairs: list[tuple[Application, CommitteeMember]] = field(default_factory=list)
+    options: dict[int, list[CommitteeMember]] = field(default_factory=dict)  # application id -> members to choose
     short: dict[int, int] = field(default_factory=dict)  # application id -> reviewers still missing
+    positions: list[int] = field(default_factory=list)  # each pair's row as the coordinator sent it (problems)
 
     @property
     def loads(self) -> Counter:
         return Counter(member.user_id for _application, member in self.pairs)
 
+    @property
+    def id_pairs(self) -> list[tuple[int, int]]:
+        return [(application.id, member.user_id) for application, member in self.pairs]
 
-def propose(intake: IntakeRound, per_application: int = DEFAULT_REVIEWERS_PER_APPLICATION) -> Proposal:
-    """Give every application `per_application` reviewers: balanced loads, at least one German and one Chinese
-    member where possible, never a conflict. Existing assignments count. Nothing is saved."""
+
+def round_state(intake: IntakeRound) -> RoundState:
+    """The committee, the round's applications open for review, their assignments and conflicts."""
     members = committee_members()
     applications = round_applications(intake)
-    existing = round_assignments(intake)
-    load = Counter(a.reviewer_id for a in existing)
+    return RoundState(members, applications, round_assignments(intake), member_conflicts(applications, members))
+
+
+def _options(state: RoundState) -> dict[int, list[CommitteeMember]]:
+    """Per application, the members a row of the proposal may name: no conflict, not assigned already."""
+    blocked = set(state.conflicts) | {(a.application_id, a.reviewer_id) for a in state.existing}
+    return {a.id: [m for m in state.members if (a.id, m.user_id) not in blocked] for a in state.applications}
+
+
+def propose(
+    intake: IntakeRound, per_application: int = DEFAULT_REVIEWERS_PER_APPLICATION, state: RoundState | None = None
+) -> Proposal:
+    """Give every application `per_application` reviewers: balanced loads, at least one German and one Chinese
+    member where possible, never a conflict. Existing assignments count. Nothing is saved."""
+    state = state or round_state(intake)
+    members, applications = state.members, state.applications
+    load = Counter(a.reviewer_id for a in state.existing)
     assigned: dict[int, set[int]] = {}
-    for a in existing:
+    for a in state.existing:
         assigned.setdefault(a.application_id, set()).add(a.reviewer_id)
     side = {m.user_id: m.university.country for m in members}
-    conflicts = member_conflicts(applications, members)
-    eligible = {a.id: [m for m in members if (a.id, m.user_id) not in conflicts] for a in applications}
-    proposal = Proposal()
+    eligible = {a.id: [m for m in members if (a.id, m.user_id) not in state.conflicts] for a in applications}
+    proposal = Proposal(per_application, state.basis, options=_options(state))
     # The hardest applications first: those with the fewest possible reviewers.
     for application in sorted(applications, key=lambda a: (len(eligible[a.id]), a.id)):
         chosen = assigned.setdefault(application.id, set())
@@ -181,6 +197,8 @@ def propose(intake: IntakeRound, per_application: int = DEFAULT_REVIEWERS_PER_AP
             proposal.pairs.append((application, member))
         if len(chosen) < per_application:
             proposal.short[application.id] = per_application - len(chosen)
+    proposal.pairs.sort(key=lambda pair: (pair[0].reference or "", pair[0].id))  # shown in the order of the board
+    proposal.positions = list(range(len(proposal.pairs)))
     return proposal
 
 
@@ -205,18 +223,38 @@ def _pick(
     return picked
 
 
-def apply_proposal(intake: IntakeRound, pairs: list[tuple[int, int]], *, by: User, now: dt.datetime) -> int:
-    """Save the proposed (application id, reviewer id) pairs after checking each again; returns how many."""
-    count = 0
-    for application_id, reviewer_id in pairs:
-        application = db.session.get(Application, application_id)
-        reviewer = db.session.get(User, reviewer_id)
-        if application is None or reviewer is None or application.round_id != intake.id:
-            raise AssignmentError(_("The proposal is out of date. Please compute it again."))
-        assign(application, reviewer, by=by, now=now)
-        count += 1
-    audit.record("review.proposal_applied", intake, actor_id=by.id, details={"assignments": count})
-    return count
+def edited_proposal(intake: IntakeRound, edited: EditedProposal) -> Proposal:
+    """The proposal as the coordinator sent it, to show again with their choices (when saving it was refused)."""
+    state = round_state(intake)
+    computed = propose(intake, edited.per_application, state)
+    applications = {a.id: a for a in state.applications}
+    members = {m.user_id: m for m in state.members}
+    shown = Proposal(edited.per_application, edited.basis, options=computed.options, short=computed.short)
+    for position, (application_id, user_id) in enumerate(edited.pairs):
+        if application_id in applications and user_id in members:  # else forged: its problem is listed alone
+            shown.positions.append(position)
+            shown.pairs.append((applications[application_id], members[user_id]))
+            if members[user_id] not in shown.options[application_id]:  # keep what was sent, to show what is wrong
+                shown.options[application_id] = [*shown.options[application_id], members[user_id]]
+    return shown
+
+
+def apply_proposal(intake: IntakeRound, edited: EditedProposal, *, by: User, now: dt.datetime) -> int:
+    """Save the proposal as the coordinator edited it, once it passes the rules again (proposal_rules: not stale, no
+    conflict, no duplicate, balanced or confirmed); returns how many assignments were made. Saves all or nothing."""
+    state = round_state(intake)
+    check_edited(edited, state, propose(intake, edited.per_application, state).id_pairs)
+    applications = {a.id: a for a in state.applications}
+    members = {m.user_id: m for m in state.members}
+    for application_id, reviewer_id in edited.pairs:
+        assign(applications[application_id], members[reviewer_id].user, by=by, now=now)
+    audit.record(
+        "review.proposal_applied",
+        intake,
+        actor_id=by.id,
+        details={"assignments": len(edited.pairs), "balance_confirmed": edited.balance_confirmed},
+    )
+    return len(edited.pairs)
 
 
 @dataclass

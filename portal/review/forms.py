@@ -12,6 +12,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     Form,
@@ -24,12 +25,22 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from portal.applications.models import OUTCOME_LABELS, Application, DecisionOutcome
 from portal.core.versions import VersionedForm
-from portal.review.models import ANSWER_LABELS, CRITERIA, RECOMMENDATION_LABELS, Review, SupervisorStatement
+from portal.review.models import (
+    ANSWER_LABELS,
+    CRITERIA,
+    RECOMMENDATION_LABELS,
+    SUGGESTED_RECOMMENDATIONS,
+    Review,
+    SupervisorStatement,
+)
+from portal.review.proposal_rules import EditedProposal
 from portal.review.ranking import SORT_LABELS
+from portal.review.rubric import RubricWords
 from portal.review.services import COMMENT_MAX_LENGTH, NOTE_MAX_LENGTH
 from portal.supervisors.models import RESEARCH_FIELD_LABELS, SupervisorProfile
 from portal.supervisors.services import MAX_CAPACITY
@@ -39,32 +50,32 @@ TEXT_LIMIT = 5000  # a statement's conditions and comment, a decision's note
 # --- The committee member's review and conflict ---------------------------------------------------------------------
 
 
-def _int_or_none(value: Any) -> int | None:
-    return int(value) if value not in (None, "") else None
-
-
-def score_options() -> list[tuple[str, Any]]:
-    return [
-        ("", _l("– not yet scored –")),
-        ("1", _l("1 – poor")),
-        ("2", _l("2 – fair")),
-        ("3", _l("3 – good")),
-        ("4", _l("4 – very good")),
-        ("5", _l("5 – excellent")),
-    ]
+def _score(value: Any) -> int | None:
+    """A score as sent: None when empty, 0 (outside the rubric, refused by the service) when not a whole number."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    return int(text) if text.isdigit() else 0
 
 
 def recommendation_options() -> list[tuple[str, Any]]:
     return [(recommendation.value, label) for recommendation, label in RECOMMENDATION_LABELS.items()]
 
 
-def _score_field(name: str) -> SelectField:
-    # Not required here: a draft may leave scores open; the service requires them on submission.
-    return SelectField(CRITERIA[name], choices=score_options, coerce=_int_or_none, validate_choice=True)
+def _score_field(name: str) -> RadioField:
+    # Not required here: a draft may leave scores open; the service requires them on submission and checks the range.
+    # The choices are the round's rubric (ReviewForm.use_rubric).
+    return RadioField(CRITERIA[name], choices=[], coerce=_score, validate_choice=False)
+
+
+def rubric_label(score: int, words: str) -> Markup:
+    """A score's radio label: the number, then what it means in the round's rubric."""
+    return Markup('<span class="rubric-score">{}</span> {}').format(score, words)
 
 
 class ReviewForm(VersionedForm):
-    """Scores per criterion, the recommendation and a comment; version 0 is a review not started yet."""
+    """Scores per criterion (radio buttons worded by the round's rubric), the recommendation and a comment; version 0
+    is a review not started yet."""
 
     score_academic = _score_field("score_academic")
     score_proposal = _score_field("score_proposal")
@@ -77,7 +88,7 @@ class ReviewForm(VersionedForm):
     comment = TextAreaField(
         _l("Comment for the committee"),
         validators=[Length(max=COMMENT_MAX_LENGTH)],
-        render_kw={"rows": 6},
+        render_kw={"rows": 4},
         description=_l(
             "Seen by the coordinators and by the other reviewers once they have submitted their own review."
         ),
@@ -89,12 +100,13 @@ class ReviewForm(VersionedForm):
     )
     save_draft = SubmitField(_l("Save draft"))
     submit = SubmitField(_l("Submit review"))
+    submit_next = SubmitField(_l("Submit and next"))
     revise = SubmitField(_l("Save revision"))
 
     @classmethod
-    def for_review(cls, review: Review | None) -> ReviewForm:
+    def for_review(cls, review: Review | None, words: RubricWords) -> ReviewForm:
         """A form showing the review as saved (an empty one for a review not started), whatever the request sent."""
-        form = cls(formdata=None)
+        form = cls(formdata=None).use_rubric(words)
         form.load_version(review)
         if review is not None:
             for name in CRITERIA:
@@ -103,9 +115,25 @@ class ReviewForm(VersionedForm):
             form.comment.data = review.comment
         return form
 
+    def use_rubric(self, words: RubricWords) -> ReviewForm:
+        """Word each criterion's scores as the round's rubric does."""
+        for name in CRITERIA:
+            getattr(self, name).choices = [(score, rubric_label(score, text)) for score, text in words[name].items()]
+        return self
+
     @property
     def submitting(self) -> bool:
-        return bool(self.submit.data or self.revise.data)
+        return bool(self.submit.data or self.submit_next.data or self.revise.data)
+
+    @property
+    def suggestions(self) -> str:
+        """For static/js/review.js: from which mean score each recommendation is suggested, "4.5:strongly_admit;…"."""
+        return ";".join(f"{limit}:{recommendation.value}" for limit, recommendation in SUGGESTED_RECOMMENDATIONS)
+
+    @property
+    def wants_next(self) -> bool:
+        """Submitted with "Submit and next": the next open review opens."""
+        return bool(self.submit_next.data)
 
     def review_data(self) -> dict[str, Any]:
         """What the service needs: the scores, the recommendation, the comment and the revision note."""
@@ -135,7 +163,7 @@ class ConflictForm(FlaskForm):
 
 # --- The coordinator's assignments ----------------------------------------------------------------------------------
 
-PAIRS_PATTERN = r"^(\d+:\d+)(,\d+:\d+)*$"
+PAIR_PATTERN = re.compile(r"\d{1,9}:\d{1,9}")  # "application id:reviewer id", ids within the databases' range
 
 
 class AddReviewerForm(FlaskForm):
@@ -162,16 +190,27 @@ class ProposeForm(FlaskForm):
 
 
 class SaveProposalForm(FlaskForm):
-    pairs = HiddenField(validators=[DataRequired(), Regexp(PAIRS_PATTERN)])
+    """The proposal as the coordinator saves it: one "application id:reviewer id" per row (each row a choice of
+    member), what it was computed from, and the confirmation that an uneven proposal is meant."""
+
+    pair = SelectMultipleField(choices=[], validate_choice=False, validators=[DataRequired()])
+    per_application = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1, max=5)])
+    basis = HiddenField(validators=[DataRequired(), Length(max=64)])
+    balance_confirmed = BooleanField(_l("Save it anyway: I have checked the loads and the German and Chinese sides"))
     submit = SubmitField(_l("Save this assignment"))
 
     @classmethod
-    def for_pairs(cls, pairs: list[tuple[int, int]]) -> SaveProposalForm:
-        return cls(pairs=",".join(f"{application_id}:{user_id}" for application_id, user_id in pairs))
+    def for_proposal(cls, proposal) -> SaveProposalForm:
+        return cls(formdata=None, per_application=proposal.per_application, basis=proposal.basis)
 
-    @property
-    def pair_list(self) -> list[tuple[int, int]]:
-        return [tuple(int(n) for n in pair.split(":")) for pair in re.findall(r"\d+:\d+", self.pairs.data or "")]
+    def validate_pair(self, field) -> None:
+        if not all(PAIR_PATTERN.fullmatch(str(value)) for value in field.data or []):
+            raise ValidationError(str(_l("The proposal could not be read. Please compute it again.")))
+
+    def edited(self) -> EditedProposal:
+        """What the service checks and saves."""
+        pairs = [(int(a), int(b)) for a, b in (value.split(":") for value in self.pair.data)]
+        return EditedProposal(pairs, self.per_application.data, self.basis.data, bool(self.balance_confirmed.data))
 
 
 class RemoveForm(FlaskForm):

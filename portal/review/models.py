@@ -84,6 +84,7 @@ class ConflictReason(enum.StrEnum):
 
     CHOSEN_SUPERVISOR = "chosen_supervisor"
     REFEREE = "referee"
+    SAME_UNIVERSITY = "same_university"
     DECLARED = "declared"
 
     @property
@@ -94,6 +95,7 @@ class ConflictReason(enum.StrEnum):
 CONFLICT_LABELS = {
     ConflictReason.CHOSEN_SUPERVISOR: _l("Chosen supervisor"),
     ConflictReason.REFEREE: _l("Referee"),
+    ConflictReason.SAME_UNIVERSITY: _l("Same university as a chosen supervisor"),
     ConflictReason.DECLARED: _l("Declared conflict of interest"),
 }
 
@@ -150,12 +152,31 @@ RECOMMENDATION_LABELS = {
     Recommendation.REJECT: _l("Reject"),
 }
 
+# The recommendation the review form suggests once every score is given (static/js/review.js), from the mean score:
+# the first whose lower limit the mean reaches. Only a suggestion: the reviewer sees it and may choose another.
+SUGGESTED_RECOMMENDATIONS = (
+    (4.5, Recommendation.STRONGLY_ADMIT),
+    (3.5, Recommendation.ADMIT),
+    (2.5, Recommendation.BORDERLINE),
+    (0.0, Recommendation.REJECT),
+)
+
 # The fixed criteria, each scored from 1 (poor) to 5 (excellent).
 CRITERIA: dict[str, object] = {
     "score_academic": _l("Academic record"),
     "score_proposal": _l("Research proposal"),
     "score_fit": _l("Fit with the programme and the co-supervisors"),
     "score_language": _l("Language and intercultural competence"),
+    "score_references": _l("References"),
+}
+
+
+# The criteria's short names, for the column headers of tables that show every score (the full name goes with them).
+CRITERIA_SHORT: dict[str, object] = {
+    "score_academic": _l("Record"),
+    "score_proposal": _l("Proposal"),
+    "score_fit": _l("Fit"),
+    "score_language": _l("Language"),
     "score_references": _l("References"),
 }
 
@@ -236,3 +257,50 @@ class ReviewRevision(db.Base):
     note: Mapped[str] = mapped_column(String(300), default="")
 
     review: Mapped[Review] = relationship(back_populates="revisions")
+
+
+# The languages a rubric is written in; English is the one every other falls back to.
+RUBRIC_LANGUAGES = ("en", "de", "zh")
+RUBRIC_TEXT_MAX = 200
+
+
+class Rubric(db.Base):
+    """A round's own words for every score of every criterion (a round without one uses the default rubric)."""
+
+    __tablename__ = "rubrics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("intake_rounds.id", ondelete="CASCADE"), unique=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    levels: Mapped[list[RubricLevel]] = relationship(back_populates="rubric", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class RubricLevel(db.Base):
+    """What one score of one criterion means, in English (required) and in German and Chinese (English if empty)."""
+
+    __tablename__ = "rubric_levels"
+    __table_args__ = (
+        UniqueConstraint("rubric_id", "criterion", "score"),
+        CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),
+        CheckConstraint(f"criterion IN ({', '.join(repr(name) for name in CRITERIA)})", name="known_criterion"),
+        CheckConstraint("text_en <> ''", name="english_given"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rubric_id: Mapped[int] = mapped_column(ForeignKey("rubrics.id", ondelete="CASCADE"), index=True)
+    criterion: Mapped[str] = mapped_column(String(40))
+    score: Mapped[int]
+    text_en: Mapped[str] = mapped_column(String(RUBRIC_TEXT_MAX))
+    text_de: Mapped[str] = mapped_column(String(RUBRIC_TEXT_MAX), default="")
+    text_zh: Mapped[str] = mapped_column(String(RUBRIC_TEXT_MAX), default="")
+
+    rubric: Mapped[Rubric] = relationship(back_populates="levels")
+
+    def text(self, language: str) -> str:
+        """The words in language, or in English when that language was left empty."""
+        return getattr(self, f"text_{language}", "") or self.text_en

@@ -1,13 +1,18 @@
-"""What the review page of one application shows its viewer: their own review, the others' reviews they may read,
-the statements and letters they may see (the staff record asks the same). Every "may" is asked of review.permissions."""
+"""What the review page of one application shows its viewer: the documents to read beside the form, their own review
+with the round's rubric and their progress through the round, the others' reviews they may read, the statements and
+letters they may see (the staff record asks the same). Every "may" is asked of review.permissions (documents and
+letters: applications.permissions)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 from portal.accounts.models import User
-from portal.applications.models import Application
+from portal.applications.documents import UPLOAD_KINDS, applicant_documents
+from portal.applications.models import Application, Document
 from portal.applications.permissions import can_read_letters
 from portal.review.models import Review, ReviewAssignment, SupervisorStatement
 from portal.review.permissions import (
@@ -19,6 +24,8 @@ from portal.review.permissions import (
     reviewable_assignment,
     visible_reviews,
 )
+from portal.review.queue import Progress, progress
+from portal.review.rubric import RubricWords, words_for
 from portal.review.services import ReviewStatus, application_assignments, closed_reason, statements_of, status_of
 from portal.review.statements import partner_of, partner_shown, statement_of
 
@@ -35,6 +42,31 @@ class CommitteeEntry:
         return status_of(self.assignment.review)
 
 
+@dataclass(frozen=True)
+class ShownDocument:
+    """A document in the page's viewer, with the title its chooser shows."""
+
+    document: Document
+    title: str
+
+
+def readable_documents(application: Application, letters_visible: bool) -> list[ShownDocument]:
+    """The applicant's documents in the order of the upload step, then the referees' letters sent as PDF (for those
+    who may read letters)."""
+    mine = sorted(applicant_documents(application), key=lambda d: (UPLOAD_KINDS.index(d.kind), d.uploaded_at, d.id))
+    shown = []
+    for document in mine:
+        same_kind = [d for d in mine if d.kind == document.kind]
+        number = f" ({same_kind.index(document) + 1})" if len(same_kind) > 1 else ""
+        shown.append(ShownDocument(document, f"{document.kind.label}{number}"))
+    if letters_visible:
+        for referee in application.referees:
+            if referee.letter_document is not None:
+                title = _("Letter from %(name)s", name=referee.name)
+                shown.append(ShownDocument(referee.letter_document, title))
+    return shown
+
+
 @dataclass
 class ReviewPage:
     """What the review page of one application shows to its viewer."""
@@ -47,6 +79,9 @@ class ReviewPage:
     others: list[CommitteeEntry]
     statements: list[SupervisorStatement] | None  # None: not for this viewer
     letters_visible: bool
+    documents: list[ShownDocument]
+    words: RubricWords  # the round's rubric in the viewer's language
+    progress: Progress | None  # the reviewer's way through the round (None for those who do not review it)
 
     @property
     def review(self) -> Review | None:
@@ -76,6 +111,7 @@ def review_page(viewer: User, application: Application, now: dt.datetime) -> Rev
     """Everything the viewer may see of the application's judging (call only after permissions.may_open)."""
     assignment = reviewable_assignment(viewer, application)
     sees_others = can_see_reviews(viewer, application)
+    letters_visible = can_read_letters(viewer, application)
     return ReviewPage(
         application=application,
         assignment=assignment,
@@ -84,7 +120,10 @@ def review_page(viewer: User, application: Application, now: dt.datetime) -> Rev
         oversees=oversees_reviews(viewer),
         others=committee_entries(viewer, application) if sees_others else [],
         statements=statements_of(application) if can_see_statements(viewer, application) else None,
-        letters_visible=can_read_letters(viewer, application),
+        letters_visible=letters_visible,
+        documents=readable_documents(application, letters_visible),
+        words=words_for(application.intake_round),
+        progress=progress(viewer, application, now) if assignment is not None else None,
     )
 
 

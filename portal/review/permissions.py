@@ -16,10 +16,10 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from portal import db
 from portal.accounts.models import User
-from portal.applications.models import Application, ApplicationState, RefereeInvitation
+from portal.applications.models import Application, ApplicationState, IntakeRound, RefereeInvitation
 from portal.applications.permissions import can_view
 from portal.core.roles import Role
-from portal.review.models import Conflict, ConflictReason, Review, ReviewAssignment
+from portal.review.models import CommitteeMember, Conflict, ConflictReason, Review, ReviewAssignment
 from portal.supervisors.models import SupervisorProfile
 
 JUDGED_STATES = {ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW, ApplicationState.DECIDED}
@@ -35,18 +35,25 @@ ConflictMatrix = dict[tuple[int, int], set[ConflictReason]]
 
 def conflict_conditions(user_id: Any, email: Any) -> dict[ConflictReason, ColumnElement[bool]]:
     """Each reason of a conflict as an SQL condition on Application, for the user given by id and email (values, or
-    columns of a query that reads users): a chosen supervisor, a named referee, a declared conflict."""
-    chosen = exists().where(
-        SupervisorProfile.user_id == user_id,
-        SupervisorProfile.id.in_([Application.german_supervisor_id, Application.chinese_supervisor_id]),
-    )
+    columns of a query that reads users): a chosen supervisor, a named referee, a committee seat at the university of
+    a chosen supervisor (where the application's round counts it, as it does by default), a declared conflict."""
+    chosen_profiles = [Application.german_supervisor_id, Application.chinese_supervisor_id]
+    chosen = exists().where(SupervisorProfile.user_id == user_id, SupervisorProfile.id.in_(chosen_profiles))
     referee = exists().where(
         RefereeInvitation.application_id == Application.id, func.lower(RefereeInvitation.email) == func.lower(email)
+    )
+    same_university = exists().where(
+        CommitteeMember.user_id == user_id,
+        SupervisorProfile.university_id == CommitteeMember.university_id,
+        SupervisorProfile.id.in_(chosen_profiles),
+        IntakeRound.id == Application.round_id,
+        IntakeRound.same_university_conflict.is_(True),
     )
     declared = exists().where(Conflict.application_id == Application.id, Conflict.user_id == user_id)
     return {
         ConflictReason.CHOSEN_SUPERVISOR: chosen,
         ConflictReason.REFEREE: referee,
+        ConflictReason.SAME_UNIVERSITY: same_university,
         ConflictReason.DECLARED: declared,
     }
 

@@ -158,7 +158,9 @@ def clean_values(data: Mapping[str, Any]) -> ReviewValues:
     """Check what a form (or a forged request) sent; every problem is reported next to its field."""
     scores = {name: _score(data.get(name)) for name in CRITERIA}
     errors = {
-        name: _("Scores go from 1 to 5.") for name, value in scores.items() if value is not None and not 1 <= value <= 5
+        name: _("Please choose one of the rubric's scores, 1 to 5.")
+        for name, value in scores.items()
+        if value is not None and not 1 <= value <= 5
     }
     try:
         recommendation = _recommendation(data.get("recommendation"))
@@ -265,6 +267,7 @@ class AssignedApplication:
     german_university: University | None
     chinese_university: University | None
     status: ReviewStatus
+    under_review: bool  # the application still waits for its decision
 
 
 @dataclass
@@ -275,6 +278,17 @@ class RoundGroup:
     name: str
     reviews_due: dt.datetime | None
     rows: list[AssignedApplication] = field(default_factory=list)
+
+    @property
+    def submitted(self) -> int:
+        return sum(1 for row in self.rows if row.status == ReviewStatus.SUBMITTED)
+
+    def first_open(self, now: dt.datetime) -> int | None:
+        """The first application (in the list's order) whose review is still to be written, before the deadline."""
+        if self.reviews_due is not None and now >= self.reviews_due:
+            return None
+        waiting = (r for r in self.rows if r.under_review and r.status != ReviewStatus.SUBMITTED)
+        return next((row.application_id for row in waiting), None)
 
 
 def assigned_applications(user: User) -> list[RoundGroup]:
@@ -297,6 +311,7 @@ def assigned_applications(user: User) -> list[RoundGroup]:
         IntakeRound.reviews_due,
         Review.id,
         Review.submitted_at,
+        Application.state,
     )
     query = (
         joined.join(columns.select_from(ReviewAssignment).join(Application, ReviewAssignment.application))
@@ -312,11 +327,15 @@ def assigned_applications(user: User) -> list[RoundGroup]:
     groups: dict[int, RoundGroup] = {}
     for row in db.session.execute(query):
         (application_id, reference, family, given, account, research_field, german, chinese) = row[:8]
-        round_id, round_name, reviews_due, review_id, submitted_at = row[8:]
+        round_id, round_name, reviews_due, review_id, submitted_at, state = row[8:]
         group = groups.setdefault(round_id, RoundGroup(round_id, round_name, reviews_due))
         status = _status(review_id is not None, submitted_at is not None)
         name = display_name(family, given, account)
-        group.rows.append(AssignedApplication(application_id, reference, name, research_field, german, chinese, status))
+        group.rows.append(
+            AssignedApplication(
+                application_id, reference, name, research_field, german, chinese, status, state in OPEN_FOR_REVIEW
+            )
+        )
     return list(groups.values())
 
 

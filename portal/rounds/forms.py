@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.rounds.services import DATE_FIELDS, ROUND_ZONES, RoundInput, to_local
@@ -43,6 +43,13 @@ class RoundForm(FlaskForm):
     closes_at = _datetime_field(_l("Application deadline"), required=True)
     reviews_due = _datetime_field(_l("Review deadline"), required=False)
     decisions_on = _datetime_field(_l("Decision date"), required=False)
+    same_university_conflict = BooleanField(
+        _l("A committee member at the university of a chosen supervisor has a conflict of interest"),
+        default=True,
+        description=_l(
+            "Recommended. Such members are then neither proposed nor assigned for the application, and do not see it."
+        ),
+    )
     submit = SubmitField(_l("Save the round"))
 
     def validate(self, extra_validators=None) -> bool:
@@ -59,6 +66,7 @@ class RoundForm(FlaskForm):
         self.name.data = intake.name
         for field in DATE_FIELDS:
             getattr(self, field).data = to_local(getattr(intake, field), zone)
+        self.same_university_conflict.data = intake.same_university_conflict
 
     def round_input(self) -> RoundInput:
         """What the service needs: the name and the wall-clock times in the chosen zone."""
@@ -69,6 +77,7 @@ class RoundForm(FlaskForm):
             closes_at=self.closes_at.data,
             reviews_due=self.reviews_due.data,
             decisions_on=self.decisions_on.data,
+            same_university_conflict=bool(self.same_university_conflict.data),
         )
 
 

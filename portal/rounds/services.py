@@ -64,6 +64,7 @@ class RoundInput:
     closes_at: dt.datetime | None
     reviews_due: dt.datetime | None = None
     decisions_on: dt.datetime | None = None
+    same_university_conflict: bool = True
 
 
 def to_utc(local: dt.datetime, zone: str) -> dt.datetime | None:
@@ -204,29 +205,32 @@ def _check_not_reopened(
         errors["closes_at"] = _closed_for_good()
 
 
-def _describe(intake: IntakeRound) -> dict[str, str | None]:
-    values: dict[str, str | None] = {"name": intake.name}
+def _describe(intake: IntakeRound) -> dict[str, str | bool | None]:
+    values: dict[str, str | bool | None] = {"name": intake.name}
     for field in DATE_FIELDS:
         moment = getattr(intake, field)
         values[field] = moment.isoformat() if moment else None
+    values["same_university_conflict"] = intake.same_university_conflict
     return values
 
 
 def create_round(data: RoundInput, *, now: dt.datetime) -> IntakeRound:
     """Create a round from the form's data (no commit); raises RoundInvalid and changes nothing when it is wrong."""
     name, moments = _checked(data, None, now)
-    intake = IntakeRound(name=name, **moments)
+    intake = IntakeRound(name=name, same_university_conflict=data.same_university_conflict, **moments)
     db.session.add(intake)
     db.session.flush()
     audit.record("round.created", intake, details={**_describe(intake), "entered_in": data.zone})
     return intake
 
 
-def update_round(intake: IntakeRound, data: RoundInput, *, now: dt.datetime) -> dict[str, list[str | None]]:
-    """Change a round's name and dates; returns the changes (old, new). Raises RoundInvalid and changes nothing."""
+def update_round(intake: IntakeRound, data: RoundInput, *, now: dt.datetime) -> dict[str, list[str | bool | None]]:
+    """Change a round's name, dates and settings; returns the changes (old, new). Raises RoundInvalid and changes
+    nothing."""
     name, moments = _checked(data, intake, now)
     before = _describe(intake)
     intake.name = name
+    intake.same_university_conflict = data.same_university_conflict
     for field, moment in moments.items():
         stored = getattr(intake, field)
         # The form shows whole minutes: a time saved with seconds (opened or closed early) and sent back unchanged

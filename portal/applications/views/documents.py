@@ -1,10 +1,9 @@
-"""Step 6 (documents): upload, replace, delete; and the permission-checked download of any document."""
+"""Step 6 (documents): upload, replace, delete; and the permission-checked download of any document, shown in the
+browser with `?disposition=inline` (the review page frames it) or downloaded."""
 
 from __future__ import annotations
 
-from typing import BinaryIO
-
-from flask import Response, abort, flash, redirect, send_file, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,6 +16,7 @@ from portal.core.operations import attempt
 from portal.core.pdfcheck import human_size
 from portal.core.permissions import applicant_only, login_required
 from portal.core.timeutil import utcnow
+from portal.core.uploads import send_upload
 
 
 def _render(application: Application, form: UploadForm):
@@ -60,16 +60,8 @@ def delete_document(application_id: int, document_id: int):
 @login_required
 def download_document(document_id: int):
     document = document_for(current_user, document_id)
-    handle = documents.open_stored(document)
-    if handle is None:
-        abort(404)
-    return _private_pdf(handle, documents.download_name(document))
-
-
-def _private_pdf(handle: BinaryIO, name: str) -> Response:
-    """The file as a download that no cache keeps."""
-    response = send_file(
-        handle, mimetype="application/pdf", as_attachment=True, download_name=name, conditional=False, etag=False
+    handle = documents.open_stored(document) or abort(404)
+    inline = request.args.get("disposition") == "inline"
+    return send_upload(
+        handle, documents.download_name(document), inline=inline, mimetype="application/pdf", default="document.pdf"
     )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response

@@ -16,11 +16,29 @@ from portal.core.timeutil import utcnow
 from portal.review import assignments as service
 from portal.review.forms import AddReviewerForm, ProposeForm, RemoveForm, SaveProposalForm
 from portal.review.models import ReviewAssignment
+from portal.review.proposal_rules import ProposalStale, ProposalUnbalanced
 from portal.review.views import bp
 
 
 def _board_url(intake: IntakeRound) -> str:
     return url_for("review.assignments", round_id=intake.id)
+
+
+def _render(intake: IntakeRound, propose_form: ProposeForm, proposal=None, save_form=None, refusal=None):
+    """The board, with the proposal (as computed, or as sent when saving it was refused, with the refusal's reasons
+    next to their rows and the confirmation an uneven proposal needs)."""
+    return render_template(
+        "review/assignments.html",
+        intake=intake,
+        board=service.assignment_board(intake),
+        proposal=proposal,
+        propose_form=propose_form,
+        save_form=save_form or (SaveProposalForm.for_proposal(proposal) if proposal else None),
+        problems=getattr(refusal, "rows", {}),
+        needs_confirmation=isinstance(refusal, ProposalUnbalanced),
+        add_form=AddReviewerForm(),
+        remove_form=RemoveForm(),
+    )
 
 
 @bp.get("/rounds/<int:round_id>/assignments")
@@ -29,17 +47,7 @@ def assignments(round_id: int):
     intake = round_or_404(round_id)
     propose_form = ProposeForm(request.args)
     asked = "per_application" in request.args and propose_form.validate()
-    proposal = service.propose(intake, propose_form.per_application.data) if asked else None
-    return render_template(
-        "review/assignments.html",
-        intake=intake,
-        board=service.assignment_board(intake),
-        proposal=proposal,
-        propose_form=propose_form,
-        save_form=SaveProposalForm.for_pairs([(a.id, m.user_id) for a, m in proposal.pairs]) if proposal else None,
-        add_form=AddReviewerForm(),
-        remove_form=RemoveForm(),
-    )
+    return _render(intake, propose_form, service.propose(intake, propose_form.per_application.data) if asked else None)
 
 
 def _pair_or_404(intake: IntakeRound, form: AddReviewerForm) -> tuple[Application, User]:
@@ -81,6 +89,13 @@ def save_proposal(round_id: int):
     form = SaveProposalForm()
     if not form.validate_on_submit():
         flash(_("The proposal could not be read. Please compute it again."), "danger")
-    elif saved := attempt(lambda: service.apply_proposal(intake, form.pair_list, by=current_user, now=utcnow())):
+        return redirect(_board_url(intake))
+    edited = form.edited()
+    saved = attempt(lambda: service.apply_proposal(intake, edited, by=current_user, now=utcnow()))
+    if saved:
         flash(_("%(count)d assignments have been saved.", count=saved.value), "success")
-    return redirect(_board_url(intake))
+        return redirect(_board_url(intake))
+    if isinstance(saved.error, ProposalStale):
+        return redirect(url_for("review.assignments", round_id=intake.id, per_application=edited.per_application))
+    propose_form = ProposeForm(data={"per_application": edited.per_application})
+    return _render(intake, propose_form, service.edited_proposal(intake, edited), form, saved.error)

@@ -17,14 +17,24 @@ from portal.review.forms import ConflictForm, ReviewForm
 from portal.review.models import CRITERIA
 from portal.review.page import review_page
 from portal.review.permissions import can_review, may_open, reviewable_assignment
+from portal.review.queue import progress
 from portal.review.views import bp
 
-SAVED_MESSAGES = {
-    services.SaveOutcome.SAVED: (lambda: _("Your draft has been saved."), "success"),
-    services.SaveOutcome.SUBMITTED: (lambda: _("Thank you! Your review has been submitted."), "success"),
-    services.SaveOutcome.REVISED: (lambda: _("Your revised review has been saved."), "success"),
-    services.SaveOutcome.UNCHANGED: (lambda: _("You have not changed anything; your review stays as it was."), "info"),
-}
+
+def _saved_message(outcome: services.SaveOutcome, reference: str | None) -> tuple[str, str]:
+    """What a save says (naming the application: after "Submit and next" the next one is on the screen)."""
+    if outcome == services.SaveOutcome.UNCHANGED:
+        return _(
+            "You have not changed anything; your review of %(reference)s stays as it was.", reference=reference
+        ), "info"
+    messages = {
+        services.SaveOutcome.SAVED: _("Your draft review of %(reference)s has been saved.", reference=reference),
+        services.SaveOutcome.SUBMITTED: _(
+            "Thank you! Your review of %(reference)s has been submitted.", reference=reference
+        ),
+        services.SaveOutcome.REVISED: _("Your revised review of %(reference)s has been saved.", reference=reference),
+    }
+    return messages[outcome], "success"
 
 
 @bp.get("/")
@@ -40,11 +50,23 @@ def _render(application: Application, *, form: ReviewForm | None = None, conflic
         "review/application.html",
         application=application,
         page=page,
-        form=form or ReviewForm.for_review(page.review),
+        form=form.use_rubric(page.words) if form else ReviewForm.for_review(page.review, page.words),
         conflict_form=conflict_form or ConflictForm(prefix="conflict"),
         criteria=CRITERIA,
         now=now,
     )
+
+
+def _after_saving(application: Application, form: ReviewForm) -> str:
+    """Where a saved review leads: the next open review of the round after "Submit and next" (the assigned list
+    when none is left), else back to the same page."""
+    if not form.wants_next:
+        return url_for("review.application", application_id=application.id)
+    following = progress(current_user, application, utcnow()).next_application_id
+    if following is None:
+        flash(_("No open reviews are left in %(round)s.", round=application.intake_round.name), "info")
+        return url_for("review.dashboard")
+    return url_for("review.application", application_id=following)
 
 
 @bp.route("/application/<int:application_id>", methods=["GET", "POST"], endpoint="application")
@@ -63,9 +85,8 @@ def application_page(application_id: int):
         form,
     )
     if saved:
-        message, category = SAVED_MESSAGES[saved.value]
-        flash(message(), category)
-        return redirect(url_for("review.application", application_id=application_id))
+        flash(*_saved_message(saved.value, application.reference))
+        return redirect(_after_saving(application, form))
     return _render(application, form=form)
 
 

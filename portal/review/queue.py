@@ -1,0 +1,67 @@
+"""A reviewer's way through their assignments of a round: how many are submitted, and which open review comes next.
+
+The order is the assigned list's (reference numbers within the round), and the same applications count: those the
+list shows (submitted, under review or decided; never one the reviewer has a conflict with). An open review is one
+not submitted yet (a draft or not started) on an application still under review, before the review deadline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from portal import db
+from portal.accounts.models import User
+from portal.applications.models import Application
+from portal.review.models import Review, ReviewAssignment
+from portal.review.permissions import JUDGED_STATES, OPEN_FOR_REVIEW, conflicted
+from portal.review.services import deadline_passed
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a reviewer stands in a round: "3 of 11 submitted", and the next open review after the current one."""
+
+    submitted: int
+    total: int
+    next_application_id: int | None
+
+    @property
+    def open(self) -> int:
+        return self.total - self.submitted
+
+
+def progress(user: User, application: Application, now: dt.datetime) -> Progress:
+    """The reviewer's progress in the application's round and the next open review after it (one query)."""
+    query = (
+        select(Application.id, Application.state, Review.submitted_at)
+        .select_from(ReviewAssignment)
+        .join(Application, ReviewAssignment.application)
+        .outerjoin(Review, Review.assignment_id == ReviewAssignment.id)
+        .where(
+            ReviewAssignment.reviewer_id == user.id,
+            Application.round_id == application.round_id,
+            Application.state.in_(JUDGED_STATES),
+            ~conflicted(user.id, user.email),
+        )
+        .order_by(Application.reference, Application.id)
+    )
+    rows = db.session.execute(query).all()
+    submitted = sum(1 for _id, _state, submitted_at in rows if submitted_at is not None)
+    reviewable = not deadline_passed(application.intake_round, now)
+    open_ids = [
+        application_id
+        for application_id, state, submitted_at in rows
+        if reviewable and submitted_at is None and state in OPEN_FOR_REVIEW
+    ]
+    return Progress(submitted, len(rows), _following(open_ids, [row[0] for row in rows], application.id))
+
+
+def _following(open_ids: list[int], order: list[int], current: int) -> int | None:
+    """The first open review after the current application in the list's order, wrapping round to the start."""
+    position = order.index(current) if current in order else -1
+    later = [i for i in open_ids if order.index(i) > position]
+    earlier = [i for i in open_ids if order.index(i) < position]
+    return next(iter(later + earlier), None)
