@@ -1,8 +1,9 @@
 """Demo data for development: the nine universities, supervisors, the committee, one account per role, an open intake
 round and last year's closed one, with about forty applications in every state. Refused in production (portal/cli.py).
 
-accounts.py holds the accounts, rounds.py the rounds, applications.py the applications (written step by step by the
-services: applicants.py, judging.py, with the plans of plans.py and the texts of content.py), outbox.py a failed email.
+accounts.py holds the accounts, two_factor.py the coordinator's and administrator's authenticator key, rounds.py the
+rounds, applications.py the applications (written step by step by the services: applicants.py, judging.py, with the
+plans of plans.py and the texts of content.py), outbox.py a failed email.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from portal.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_password_has
 from portal.demo.applications import seed_applications
 from portal.demo.outbox import ensure_failed_email
 from portal.demo.rounds import ensure_open_round
+from portal.demo.two_factor import DEMO_TOTP_SECRET, DEMO_TWO_FACTOR_ACCOUNTS, seed_second_factors
 from portal.supervisors import services as supervisors
 
 __all__ = ["DEMO_PASSWORD", "seed_demo"]
@@ -21,6 +23,7 @@ def seed_demo() -> dict[str, object]:
     """Load the demo data; running it again changes nothing that is already there."""
     supervisors.sync_universities()
     seed_accounts()
+    seed_second_factors()
     intake = ensure_open_round()
     db.session.flush()
     closed, states = seed_applications(intake, password_hash=demo_password_hash())
@@ -28,6 +31,8 @@ def seed_demo() -> dict[str, object]:
     return {
         "accounts": [row[0] for row in DEMO_ACCOUNTS],
         "password": DEMO_PASSWORD,
+        "two_factor_accounts": DEMO_TWO_FACTOR_ACCOUNTS,
+        "two_factor_secret": DEMO_TOTP_SECRET,
         "round": intake.name,
         "closed_round": closed.name,
         "applications": states,

@@ -88,7 +88,6 @@ def fill(app, count: int) -> tuple[int, int]:
                     "timezone": "Asia/Shanghai",
                     "active": True,
                     "created_at": now,
-                    "session_token": f"t{n}",
                 }
                 for n in range(start, start + size)
             ]
@@ -163,11 +162,13 @@ def main() -> None:
         client = app.test_client()
         from portal import db
         from portal.accounts.models import User
+        from portal.accounts.sessions import open_session
 
         with app.app_context():
-            user = db.session.get(User, coordinator_id)
+            _record, key = open_session(db.session.get(User, coordinator_id), remember=False, second_factor=True)
+            db.session.commit()
             with client.session_transaction() as session:
-                session["_user_id"] = user.get_id()
+                session["_user_id"] = key
                 session["_fresh"] = True
         results = [
             measure(client, f"/coordination/applications/?round={round_id}"),
