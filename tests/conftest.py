@@ -180,6 +180,20 @@ def second_factor_code(app: Flask, email: str, secret: str) -> str:
     return totp.generate_otp(max(last + 1, current))
 
 
+def sign_in_in_browser(page, app: Flask, email: str, password: str, *, secret: str | None = None) -> None:
+    """Sign in through the login form in a Playwright page (any language), with a code of `secret` at the second
+    step when the account has one (staff: `enrol_second_factor` first)."""
+    page.goto("/account/login")
+    page.locator("main input[name=email]").fill(email)
+    page.locator("main input[name=password]").fill(password)
+    page.locator("main form [type=submit]").first.click()
+    if secret is not None:
+        page.wait_for_url("**/account/login/code")
+        page.locator("main input[name=code]").fill(second_factor_code(app, email, secret))
+        page.locator("main form [type=submit]").first.click()
+    page.wait_for_url(lambda url: "/account/login" not in url)
+
+
 def sign_in_through_form(client: FlaskClient, email: str, password: str, *, secret: str | None = None):
     """Sign in through the login form, and through the second step with a code of `secret` when it is asked for;
     returns the last response."""

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from portal import db
 from portal.core.roles import Role
-from tests.conftest import second_factor_code
+from tests.conftest import enrol_second_factor, second_factor_code, sign_in_in_browser
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.browser
@@ -170,3 +170,15 @@ def test_signing_out_another_session_from_the_sessions_page(app, page, browser, 
         assert page.url.endswith("/dashboard")
     finally:
         phone_context.close()
+
+
+def test_the_browser_helper_signs_an_enrolled_administrator_in(app, page):
+    with app.app_context():
+        admin = UserFactory(email="admin.helper@example.org", roles=[Role.ADMIN])
+        db.session.commit()
+        secret = enrol_second_factor(app, admin)
+        db.session.remove()
+    sign_in_in_browser(page, app, "admin.helper@example.org", PASSWORD, secret=secret)
+    page.goto("/admin/audit")
+    assert page.url.endswith("/admin/audit")
+    expect(page.locator("h1")).to_be_visible()

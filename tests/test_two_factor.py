@@ -339,3 +339,9 @@ def test_the_test_helper_signs_staff_in_through_the_form(app, client, coordinato
         browser = app.test_client()
         assert sign_in_through_form(browser, coordinator.email, PASSWORD, secret=secret).status_code == 302
         assert browser.get("/coordination/").status_code == 200
+
+
+def test_an_account_without_recovery_codes_is_told_to_make_some(app, client, coordinator):
+    enrol_second_factor(app, coordinator)  # as the demo's accounts are: an app, no codes yet
+    sign_in(client, coordinator)
+    assert "You have no unused recovery codes" in client.get("/account/two-factor").get_data(as_text=True)

@@ -83,8 +83,7 @@ def _signed_in(user: User, *, remember: bool, second_factor: bool, next_path: st
     """Start the session and go on: to the enrolment if the person's role requires a second factor they lack."""
     start_session(user, remember=remember, second_factor=second_factor)
     if user.requires_second_factor and not second_factor:
-        flash(_("Your role requires two-factor sign-in. Please set it up now."), "info")
-        return redirect(url_for("accounts.two_factor"))
+        return redirect(url_for("accounts.two_factor"))  # the page says why
     return redirect(next_path or url_for("main.dashboard"))
 
 
