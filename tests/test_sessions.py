@@ -238,3 +238,21 @@ def test_an_overlong_forwarded_address_is_cut_to_an_addresss_length(app, client,
     sign_in_from(client, agent=FIREFOX_WINDOWS, address="2001:db8::1," + "9" * 300)
     (record,) = open_records(li.id)
     assert len(record.address) == 45
+
+
+def test_the_daily_clean_up_forgets_old_sessions_of_everyone(app, client, li):
+    other = UserFactory(email="wang@example.org")
+    db.session.commit()
+    sign_in(app.test_client(), li)
+    sign_in(app.test_client(), other)
+    sign_in(client, li)
+    old, recent = utcnow() - dt.timedelta(days=45), utcnow() - dt.timedelta(days=3)
+    ids = db.session.scalars(select(UserSession.id).order_by(UserSession.id)).all()
+    db.session.execute(update(UserSession).where(UserSession.id == ids[0]).values(last_seen_at=old))
+    db.session.execute(update(UserSession).where(UserSession.id == ids[1]).values(ended_at=old))
+    db.session.execute(update(UserSession).where(UserSession.id == ids[2]).values(ended_at=recent))
+    db.session.commit()
+    with app.app_context():
+        assert sessions.forget_old_sessions(utcnow()) == 2
+        db.session.commit()
+    assert db.session.scalars(select(UserSession.id)).all() == [ids[2]]

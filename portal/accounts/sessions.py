@@ -72,12 +72,18 @@ def open_session(user: User, *, remember: bool, second_factor: bool) -> tuple[Us
 
 
 def _forget_old_sessions(user: User, now: dt.datetime) -> None:
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id, _old(now)))
+
+
+def _old(now: dt.datetime):
     cutoff = now - max(KEEP_ENDED, max_age())
-    db.session.execute(
-        delete(UserSession).where(
-            UserSession.user_id == user.id, or_(UserSession.ended_at < cutoff, UserSession.last_seen_at < cutoff)
-        )
-    )
+    return or_(UserSession.ended_at < cutoff, UserSession.last_seen_at < cutoff)
+
+
+def forget_old_sessions(now: dt.datetime) -> int:
+    """Delete every session that ended or lapsed more than KEEP_ENDED ago (with its address and browser), also of
+    people who never sign in again; for the daily job. How many were deleted."""
+    return db.session.execute(delete(UserSession).where(_old(now))).rowcount
 
 
 def is_lapsed(record: UserSession, now: dt.datetime) -> bool:
