@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import db
 from portal.config import PROJECT_ROOT, check_config, load_config
-from portal.core import errors, jobs, security, templating
+from portal.core import errors, jobs, security, security_events, templating
 from portal.core.i18n import select_locale, select_timezone
 from portal.extensions import babel, csrf, limiter, login_manager
 
@@ -25,6 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     configure(app, config)
     init_extensions(app)
+    security_events.init_app(app)  # before the database: its after-request hook runs after the request's commit
     init_database(app)
     register_blueprints(app)
     register_permission_rules()
@@ -70,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     """Mount each domain's blueprint."""
     from portal.accounts.views import bp as accounts_bp
     from portal.applications.views import bp as applications_bp
+    from portal.auditlog.views import bp as auditlog_bp
     from portal.dashboard.views import bp as dashboard_bp
     from portal.main.views import bp as main_bp
     from portal.notifications.views import bp as notifications_bp
@@ -94,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
         reporting_bp,
         dashboard_bp,
         notifications_bp,
+        auditlog_bp,
     ):
         app.register_blueprint(blueprint)
 

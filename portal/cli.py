@@ -28,6 +28,10 @@ def seed_demo_command() -> None:
     click.echo("Demo data is loaded. Sign in at http://127.0.0.1:5000/account/login with one of:")
     for email in summary["accounts"]:  # type: ignore[union-attr]
         click.echo(f"  {email:<28} password: {summary['password']}")
+    two_factor = " and ".join(summary["two_factor_accounts"])  # type: ignore[arg-type]
+    click.echo(f"{two_factor} sign in with a code after the password (two-factor sign-in):")
+    click.echo("  .venv/bin/flask --app app portal demo-code   shows the current code; or add the time-based key")
+    click.echo(f"  {summary['two_factor_secret']} to an authenticator app.")
     click.echo(f"Open intake round: {summary['round']}; closed round: {summary['closed_round']}")
     states: dict[str, int] = summary["applications"]  # type: ignore[assignment]
     labels = {"under_review": "under review", "decided": "decided (not released)"}
@@ -35,6 +39,17 @@ def seed_demo_command() -> None:
         f"{count} {labels.get(state, state).replace('_', ' ').replace(':', ': ')}" for state, count in states.items()
     )
     click.echo(f"Applications: {sum(states.values())} ({listed})")
+
+
+@portal_cli.command("demo-code")
+def demo_code_command() -> None:
+    """Show the code of the demo's authenticator app (the demo's coordinator and administrator sign in with it).
+    Refused in production."""
+    from portal.demo.two_factor import DEMO_TWO_FACTOR_ACCOUNTS, demo_code
+
+    if current_app.config["PORTAL_ENV"] == "production":
+        raise click.ClickException("demo-code refuses to run in production (PORTAL_ENV=production).")
+    click.echo(f"{demo_code()}  (for {', '.join(DEMO_TWO_FACTOR_ACCOUNTS)}; a new code every 30 seconds)")
 
 
 @portal_cli.command("sync-universities")
@@ -89,6 +104,22 @@ def create_user_command(
         create_profile(user, uni)
     db.session.commit()
     click.echo(f"Created {user.email} with roles: {', '.join(roles)}.")
+
+
+@portal_cli.command("reset-two-factor")
+@click.argument("email")
+def reset_two_factor_command(email: str) -> None:
+    """Forget the authenticator app and recovery codes of the account with EMAIL (who lost both) and sign it out
+    everywhere; coordinators and administrators set up a new app at their next sign-in. Confirm who asks first."""
+    from portal.accounts import two_factor
+    from portal.accounts.services import find_user_by_email
+
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account uses {email}.")
+    two_factor.reset(user)
+    db.session.commit()
+    click.echo(f"Two-factor sign-in of {user.email} reset; all its sessions ended.")
 
 
 @portal_cli.command("send-mail")

@@ -41,6 +41,10 @@ def load_config() -> dict:
     return {
         "PORTAL_ENV": portal_env,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or ("" if production else DEVELOPMENT_SECRET_KEY),
+        # Older keys, newest first, while SECRET_KEY is rotated: sessions and the encrypted second factors still open.
+        "SECRET_KEY_FALLBACKS": [
+            key.strip() for key in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if key.strip()
+        ],
         "DATABASE_URL": database_url(),
         "PORTAL_DATA_DIR": os.environ.get("PORTAL_DATA_DIR", str(INSTANCE_DIR / "data")),
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
@@ -71,7 +75,8 @@ def load_config() -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", production),
-        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 14,
+        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 14,  # also the longest any signed-in session lasts
+        "SESSION_IDLE_HOURS": float(os.environ.get("SESSION_IDLE_HOURS", "12")),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "PROXY_FIX_X_FOR": int(os.environ.get("PROXY_FIX_X_FOR", "0")),
         # Requests larger than this are refused with 413 before a view runs.

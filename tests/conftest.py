@@ -108,18 +108,101 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def sign_in(client: FlaskClient, user: User) -> FlaskClient:
-    """Put the user's session into the client's cookie jar, as a successful sign-in would.
+def sign_in(client: FlaskClient, user: User, *, second_factor: bool = True) -> FlaskClient:
+    """Open a session for the user (committed) and put it into the client's cookie jar, as a successful sign-in would:
+    with its second step passed (second_factor=False: as after the password alone, e.g. before a staff member has
+    enrolled in two-factor sign-in).
 
     Note: a test that holds an application context open across requests shares flask.g with them, and Flask-Login
     caches the signed-in user there; to switch users within one test, do not hold an app context around the requests.
     """
+    from portal.accounts.models import UserSession
+    from portal.core.timeutil import utcnow
+    from portal.core.tokens import new_token
+
+    token, token_hash = new_token()
+    record = UserSession(user_id=user.id, token_hash=token_hash, second_factor_at=utcnow() if second_factor else None)
+    db.session.add(record)
+    db.session.commit()
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = f"{record.id}:{token}"
         session["_fresh"] = True
     if has_app_context():
         g.pop("_login_user", None)  # an app context held by the test shares g with its requests
     return client
+
+
+# --- Two-factor sign-in in tests --------------------------------------------------------------------------------------
+
+
+def _in_app_context(app: Flask):
+    from contextlib import nullcontext
+
+    return nullcontext() if has_app_context() else app.app_context()
+
+
+def enrol_second_factor(app: Flask, user: User) -> str:
+    """Give the user a confirmed authenticator app, as the enrolment would (committed); returns its secret."""
+    import pyotp
+
+    from portal.accounts.models import SecondFactor
+    from portal.accounts.two_factor import SECRET_PURPOSE
+    from portal.core import crypto
+    from portal.core.timeutil import utcnow
+
+    secret = pyotp.random_base32()
+    with _in_app_context(app):
+        factor = SecondFactor(user_id=user.id, secret=crypto.encrypt(secret, SECRET_PURPOSE), enabled_at=utcnow())
+        db.session.add(factor)
+        db.session.commit()
+    return secret
+
+
+def second_factor_code(app: Flask, email: str, secret: str) -> str:
+    """The next code of the app that the portal accepts for this account: codes are accepted once each, and those of
+    the previous, the current and the next 30-second step are valid; the current one and the next are used, so that
+    the code stays valid should the step end while the request is on its way."""
+    import time
+
+    import pyotp
+    from sqlalchemy import select
+
+    from portal.accounts.models import SecondFactor
+    from portal.core.timeutil import utcnow
+
+    with _in_app_context(app):
+        last = db.session.scalar(select(SecondFactor.last_step).join(User).where(User.email == email)) or 0
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(utcnow())
+    if last >= current + 1:  # both are used up: wait for the next step (a rare third sign-in within 30 s)
+        time.sleep(totp.interval - time.time() % totp.interval + 0.1)
+        current += 1
+    return totp.generate_otp(max(last + 1, current))
+
+
+def sign_in_in_browser(page, app: Flask, email: str, password: str, *, secret: str | None = None) -> None:
+    """Sign in through the login form in a Playwright page (any language), with a code of `secret` at the second
+    step when the account has one (staff: `enrol_second_factor` first)."""
+    page.goto("/account/login")
+    page.locator("main input[name=email]").fill(email)
+    page.locator("main input[name=password]").fill(password)
+    page.locator("main form [type=submit]").first.click()
+    if secret is not None:
+        page.wait_for_url("**/account/login/code")
+        page.locator("main input[name=code]").fill(second_factor_code(app, email, secret))
+        page.locator("main form [type=submit]").first.click()
+    page.wait_for_url(lambda url: "/account/login" not in url)
+
+
+def sign_in_through_form(client: FlaskClient, email: str, password: str, *, secret: str | None = None):
+    """Sign in through the login form, and through the second step with a code of `secret` when it is asked for;
+    returns the last response."""
+    response = client.post("/account/login", data={"email": email, "password": password})
+    if response.status_code == 302 and response.headers["Location"].endswith("/account/login/code"):
+        assert secret is not None, "the account signs in with a second factor: pass its secret"
+        code = second_factor_code(client.application, email, secret)
+        response = client.post("/account/login/code", data={"code": code})
+    return response
 
 
 @pytest.fixture

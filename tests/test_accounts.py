@@ -45,7 +45,7 @@ def count_users() -> int:
 
 def test_registration_creates_unconfirmed_applicant_and_emails_a_link(app, client, smtp_server):
     response = register(client)
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"] == "/account/register/sent"
     user = db.session.scalars(select(User)).one()
     assert user.email == "wang.xiaoming@example.org"
     assert user.role_names == {"applicant"}
@@ -53,6 +53,8 @@ def test_registration_creates_unconfirmed_applicant_and_emails_a_link(app, clien
     assert not user.email_confirmed
     assert user.password_hash and NEW_PASSWORD not in user.password_hash
     user_id = user.id
+    # Registering does not sign in: the answer must be the same for an address that already has an account.
+    assert client.get("/dashboard").status_code == 302
 
     links = outbox_links(app, smtp_server, "confirm")
     assert len(links) == 1
@@ -64,19 +66,63 @@ def test_registration_creates_unconfirmed_applicant_and_emails_a_link(app, clien
     page = client.get(links[0])
     assert page.status_code == 200
     assert db.session.get(User, user_id).email_confirmed_at is None
-    assert client.post(links[0]).status_code == 302
+    confirmed = client.post(links[0])
+    assert confirmed.status_code == 302 and confirmed.headers["Location"] == "/account/login"
     assert db.session.get(User, user_id).email_confirmed_at is not None
     # The link is single-use.
     assert client.post(links[0]).status_code == 404
+    # Now the password signs in.
+    credentials = {"email": "wang.xiaoming@example.org", "password": NEW_PASSWORD}
+    assert client.post("/account/login", data=credentials).headers["Location"] == "/dashboard"
 
 
-def test_duplicate_email_in_another_case_is_refused(client):
-    UserFactory(email="wang.xiaoming@example.org")
+def test_registration_answers_the_same_for_a_known_address_and_mails_its_owner_a_reset_link(
+    app, client, smtp_server, monkeypatch
+):
+    from portal.accounts import models, services
+
+    UserFactory(email="wang.xiaoming@example.org", name="Wang Xiaoming", language="de")
     db.session.commit()
-    response = register(client, email="WANG.XIAOMING@example.org")
-    assert response.status_code == 200
-    assert b"already exists" in response.data
-    assert count_users() == 1
+    hashed = []
+    real_hash = services.generate_password_hash
+    for module in (models, services):  # the new account's hash, and the known address's hash of the same cost
+        monkeypatch.setattr(module, "generate_password_hash", lambda password: hashed.append(1) or real_hash(password))
+
+    known = register(client, email="WANG.XIAOMING@example.org")
+    unknown = register(app.test_client(), email="li.na@example.org")
+    # Same status, same redirect, same page behind it; the same work: one password hash each.
+    assert known.status_code == unknown.status_code == 302
+    assert known.headers["Location"] == unknown.headers["Location"] == "/account/register/sent"
+    without_csrf = lambda html: re.sub(rb'name="csrf_token" value="[^"]*"', b"", html)  # noqa: E731 - per session
+    pages = [c.get("/account/register/sent").data for c in (client, app.test_client())]
+    assert without_csrf(pages[0]) == without_csrf(pages[1])
+    assert len(hashed) == 2
+    assert count_users() == 2  # the known address got no second account
+
+    smtp_server.deliver_outbox(app)
+    by_recipient = {message["To"]: message for message in smtp_server.messages}
+    owner = by_recipient["wang.xiaoming@example.org"]
+    assert owner["Content-Language"] == "de"
+    assert "Sie haben bereits ein Konto" in owner["Subject"]
+    body = smtp_server.body_of(owner)
+    (link,) = re.findall(r"http://portal\.test(/account/reset/\S+)", body)
+    assert client.get(link).status_code == 200
+    assert "/account/confirm/" in smtp_server.body_of(by_recipient["li.na@example.org"])
+
+
+def test_an_unconfirmed_account_is_refused_like_a_wrong_password_and_gets_a_new_link(app, client, smtp_server):
+    UserFactory(email="li@example.org", email_confirmed_at=None)
+    db.session.commit()
+    unconfirmed = client.post("/account/login", data={"email": "li@example.org", "password": PASSWORD})
+    wrong = client.post("/account/login", data={"email": "li@example.org", "password": "nope-nope-nope"})
+    assert unconfirmed.status_code == wrong.status_code == 200
+    strip = lambda html: re.sub(rb'value="[^"]*"', b"", html)  # noqa: E731 - the typed password differs
+    assert strip(unconfirmed.data) == strip(wrong.data)
+    assert client.get("/dashboard").status_code == 302
+    # One new link, however often the password is tried within a quarter of an hour.
+    (link,) = outbox_links(app, smtp_server, "confirm")
+    client.post(link)
+    assert client.post("/account/login", data={"email": "li@example.org", "password": PASSWORD}).status_code == 302
 
 
 @pytest.mark.parametrize(
@@ -177,7 +223,7 @@ def test_remember_me_cookie_survives_the_session_but_not_a_logout(app, client):
     assert other.get("/dashboard").status_code == 302
 
 
-def test_logout_ends_other_sessions(app, client):
+def test_logout_ends_only_this_session(app, client):
     user = UserFactory(email="li@example.org")
     db.session.commit()
     second = sign_in(app.test_client(), user)
@@ -185,7 +231,7 @@ def test_logout_ends_other_sessions(app, client):
     assert second.get("/dashboard").status_code == 200
     assert client.post("/account/logout").status_code == 302
     assert client.get("/dashboard").status_code == 302
-    assert second.get("/dashboard").status_code == 302
+    assert second.get("/dashboard").status_code == 200
 
 
 def test_logout_needs_post(client, login_as):
@@ -204,6 +250,18 @@ def test_reset_request_answers_the_same_for_known_and_unknown_addresses(app, cli
     links = outbox_links(app, smtp_server, "reset")
     assert len(links) == 1
     assert smtp_server.messages[0]["To"] == "li@example.org"
+
+
+def test_a_new_reset_link_makes_the_older_ones_unusable(app, client, smtp_server):
+    UserFactory(email="li@example.org")
+    db.session.commit()
+    client.post("/account/reset", data={"email": "li@example.org"})
+    client.post("/account/reset", data={"email": "li@example.org"})
+    older, newer = outbox_links(app, smtp_server, "reset")
+    new_password = {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD}
+    assert client.get(older).status_code == 404
+    assert client.post(older, data=new_password).status_code == 404
+    assert client.post(newer, data=new_password).status_code == 302
 
 
 def test_password_reset_link_works_once_and_ends_sessions(app, client, smtp_server):

@@ -85,13 +85,17 @@ def test_applicant_journey_from_registration_to_submission(app, page, tmp_path):
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Repeat the password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
-    page.wait_for_url("**/dashboard")
+    page.wait_for_url("**/account/register/sent")
 
     [confirmation] = outbox(app, "confirm_email", EMAIL)
     page.goto(link_in(confirmation.body, "/account/confirm/"))
     page.get_by_role("button", name="Confirm my email address").click()
-    page.wait_for_url("**/dashboard")
+    page.wait_for_url("**/account/login")
     expect(page.get_by_role("status")).to_contain_text("your email address is confirmed")
+    page.get_by_label("Email address").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/dashboard")
 
     # --- Start the application --------------------------------------------------------------------------------------
     page.get_by_role("link", name="Go to my application").click()

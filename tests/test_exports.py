@@ -273,8 +273,8 @@ def test_personal_data_zip_holds_the_data_and_own_documents_only(app, client, lo
     assert account["email"] == user.email and account["name"] == "王小明"
     assert [role["role"] for role in account["roles"]] == ["applicant"]
     saved_user = db.session.get(User, user.id)
-    assert "password_hash" not in account and "session_token" not in account
-    assert saved_user.password_hash not in text and saved_user.session_token not in text
+    assert "password_hash" not in account and "token_hash" not in text
+    assert saved_user.password_hash not in text
 
     (exported,) = data["applications"]
     application = db.session.get(Application, application_id)

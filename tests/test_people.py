@@ -124,8 +124,10 @@ def test_invited_supervisor_sets_a_password_through_the_emailed_link_and_signs_i
     assert weak.status_code == 200 and "at least 12 characters" in error_of(weak.get_data(as_text=True), "password")
     assert user_by_email("li.wei@tongji.edu.cn").password_hash is None
 
+    # Setting the password signs the invited person in at once.
     response = invited.post(link, data={"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
-    assert response.status_code == 302 and response.headers["Location"].endswith("/account/login")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/dashboard")
+    assert invited.get("/dashboard").status_code == 200
     user = user_by_email("li.wei@tongji.edu.cn")
     assert user.check_password(NEW_PASSWORD) and user.email_confirmed
     assert "account.invitation_accepted" in actions_for(user_id)

@@ -154,9 +154,9 @@ def test_role_decorator_refuses_other_roles(app, client, login_as):
 
     login_as(Role.APPLICANT)
     with app.test_request_context("/"):
-        from flask_login import login_user
+        from portal.accounts.session import start_session
 
-        login_user(db.session.scalars(select(User)).one())
+        start_session(db.session.scalars(select(User)).one(), remember=False, second_factor=True)
         with pytest.raises(Exception) as refused:
             coordinators_only()
         assert getattr(refused.value, "code", None) == 403

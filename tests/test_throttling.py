@@ -48,3 +48,42 @@ def test_successful_logins_do_not_use_up_the_allowance(client, small_limits):
     db.session.commit()
     for _ in range(6):
         assert attempt(client, "li@example.org", PASSWORD, "10.2.2.2").status_code == 302
+
+
+def test_a_password_reset_ends_the_accounts_sign_in_throttle(app, client, small_limits, smtp_server):
+    import re
+
+    UserFactory(email="li@example.org")
+    db.session.commit()
+    for n in range(3):
+        attempt(client, "li@example.org", "wrong-password", f"10.3.3.{n}")
+    assert attempt(client, "li@example.org", PASSWORD, "10.3.3.9").status_code == 429
+
+    client.post("/account/reset", data={"email": "li@example.org"}, environ_base={"REMOTE_ADDR": "10.3.3.9"})
+    smtp_server.deliver_outbox(app)
+    (link,) = re.findall(r"http://portal\.test(/account/reset/\S+)", smtp_server.body_of(smtp_server.messages[0]))
+    new = "Kolleg-Winter-Semester-2027"
+    client.post(link, data={"password": new, "password_confirm": new}, environ_base={"REMOTE_ADDR": "10.3.3.9"})
+
+    # The owner of the mailbox signs in with the new password at once, not a quarter of an hour later.
+    assert attempt(client, "li@example.org", new, "10.3.3.9").status_code == 302
+    # The throttle counts again from zero.
+    for n in range(3):
+        attempt(client, "li@example.org", "wrong-password", f"10.4.4.{n}")
+    assert attempt(client, "li@example.org", new, "10.4.4.9").status_code == 429
+
+
+def test_another_accounts_throttle_survives_a_reset(app, client, small_limits, smtp_server):
+    import re
+
+    UserFactory(email="li@example.org")
+    UserFactory(email="wang@example.org")
+    db.session.commit()
+    for n in range(3):
+        attempt(client, "wang@example.org", "wrong-password", f"10.5.5.{n}")
+    client.post("/account/reset", data={"email": "li@example.org"})
+    smtp_server.deliver_outbox(app)
+    (link,) = re.findall(r"http://portal\.test(/account/reset/\S+)", smtp_server.body_of(smtp_server.messages[0]))
+    new = "Kolleg-Winter-Semester-2027"
+    client.post(link, data={"password": new, "password_confirm": new})
+    assert attempt(client, "wang@example.org", PASSWORD, "10.5.5.9").status_code == 429

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from portal.accounts.passwords import MAX_LENGTH, password_problems
-from portal.accounts.services import AccountError, email_taken, normalize_email
+from portal.accounts.services import AccountError, normalize_email
 from portal.core.i18n import LANGUAGE_NAMES
 from portal.core.timeutil import timezone_names
 
@@ -60,13 +60,6 @@ class RegistrationForm(EmailNormalizingMixin, FlaskForm):
     timezone = SelectField(_l("Time zone"), choices=timezone_choices, default="Asia/Shanghai")
     submit = SubmitField(_l("Create account"))
 
-    def validate_email(self, field: EmailField) -> None:
-        super().validate_email(field)
-        if email_taken(field.data):
-            raise ValidationError(
-                _l("An account with this email address already exists. Sign in or reset your password.")
-            )
-
     def validate_password(self, field: PasswordField) -> None:
         problems = password_problems(field.data or "", email=self.email.data or "", name=self.name.data or "")
         if problems:
@@ -82,6 +75,43 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
     remember = BooleanField(_l("Keep me signed in on this device"))
     submit = SubmitField(_l("Sign in"))
+
+
+def code_field(label: str, description: str = "") -> StringField:
+    """A field for a code of an authenticator app (or a recovery code): phones offer the code they received."""
+    return StringField(
+        label,
+        validators=[DataRequired(), Length(max=40)],
+        description=description,
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"},
+    )
+
+
+class SecondStepForm(FlaskForm):
+    code = code_field(_l("Code"), _l("The six digits your authenticator app shows now, or one of your recovery codes."))
+    submit = SubmitField(_l("Sign in"))
+
+
+class StartTwoFactorForm(FlaskForm):
+    """Begins setting up an authenticator app; replacing one needs the password."""
+
+    password = PasswordField(_l("Your password"), validators=[Optional(), Length(max=MAX_LENGTH)])
+    submit = SubmitField(_l("Set up an authenticator app"))
+
+
+class ConfirmTwoFactorForm(FlaskForm):
+    code = code_field(_l("Code from the app"), _l("The six digits the app shows for this portal."))
+    submit = SubmitField(_l("Confirm and turn on"))
+
+
+class RecoveryCodesForm(FlaskForm):
+    code = code_field(_l("Code from the app"), _l("Confirm with the six digits your app shows now."))
+    submit = SubmitField(_l("Make new recovery codes"))
+
+
+class DisableTwoFactorForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    submit = SubmitField(_l("Turn off two-factor sign-in"))
 
 
 class ResendConfirmationForm(FlaskForm):

@@ -11,9 +11,11 @@ from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import db
-from portal.accounts.models import AccountToken, TokenPurpose, User, UserRole
+from portal.accounts import sessions
+from portal.accounts.models import AccountToken, TokenPurpose, User, UserRole, UserSession
 from portal.accounts.passwords import password_problems
-from portal.core import audit
+from portal.accounts.throttles import end_password_throttle
+from portal.core import audit, security_events
 from portal.core.outbox import notify
 from portal.core.roles import Role
 from portal.core.rules import RuleViolation
@@ -21,6 +23,8 @@ from portal.core.timeutil import is_valid_timezone, utcnow
 from portal.core.tokens import new_token, token_matches
 from portal.core.urls import absolute_url
 
+# An unconfirmed account that tries to sign in gets a new confirmation link at most this often.
+CONFIRMATION_REMINDER_GAP = dt.timedelta(minutes=15)
 # Checked against when the email is unknown, so that a failed sign-in takes as long either way.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-but-as-slow-to-check")
 
@@ -88,13 +92,22 @@ def create_user(
     return user
 
 
-def register_applicant(*, email: str, name: str, password: str, language: str, timezone: str) -> User:
-    """Register a new applicant and email them a confirmation link."""
-    user = create_user(
-        email=email, name=name, password=password, roles=[Role.APPLICANT], language=language, timezone=timezone
-    )
-    send_confirmation(user)
-    return user
+def register_applicant(*, email: str, name: str, password: str, language: str, timezone: str) -> User | None:
+    """Register a new applicant and email them a confirmation link. For an address that already has an account, the
+    answer must not tell: its owner gets an email with a link to set a new password instead, after the same work
+    (one password hash, one link, one email)."""
+    existing = find_user_by_email(normalize_email(email))
+    if existing is None:
+        user = create_user(
+            email=email, name=name, password=password, roles=[Role.APPLICANT], language=language, timezone=timezone
+        )
+        send_confirmation(user)
+        return user
+    generate_password_hash(password)  # as slow as creating the account
+    if existing.active:
+        _send_reset_link(existing, "already_registered")
+        audit.record("account.registration_for_existing_account", existing, actor_id=existing.id)
+    return None
 
 
 def _issue_token(user: User, purpose: TokenPurpose, lifetime: dt.timedelta) -> tuple[AccountToken, str]:
@@ -145,20 +158,72 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def _sign_in_refused(user: User | None) -> AccountError:
+    security_events.note("account.login_failed", user)
+    return AccountError(_("The email address or the password is not correct."), field="password")
+
+
 def sign_in(email: str, password: str) -> User:
-    """The active user with these credentials, their sign-in noted; refused with one message whatever was wrong."""
+    """The active user with these credentials; refused with one message whatever was wrong (and noted in the audit
+    log). An account whose address is not confirmed yet is refused the same way, and gets a new confirmation link:
+    else the answer would tell whoever registered an address that it had no account before."""
     user = authenticate(email, password)
     if user is None:
-        raise AccountError(_("The email address or the password is not correct."), field="password")
-    user.last_login_at = utcnow()
-    audit.record("account.login", user, actor_id=user.id)
+        raise _sign_in_refused(find_user_by_email(email or ""))
+    if not user.email_confirmed:
+        user_id = user.id
+        security_events.defer(lambda: _remind_to_confirm(user_id))
+        raise _sign_in_refused(user)
+    if not user.has_second_factor:
+        note_sign_in(user, second_factor=None)
     return user
 
 
-def end_sessions(user: User, reason: str) -> None:
-    """Sign the user out of every browser and device."""
-    user.end_all_sessions()
-    audit.record("account.sessions_ended", user, actor_id=user.id, details={"reason": reason})
+def _remind_to_confirm(user_id: int) -> None:
+    """Send a new confirmation link, unless one went out within the last quarter of an hour."""
+    user = db.session.get(User, user_id)
+    recent = select(AccountToken.id).where(
+        AccountToken.user_id == user_id,
+        AccountToken.purpose == TokenPurpose.CONFIRM_EMAIL,
+        AccountToken.created_at > utcnow() - CONFIRMATION_REMINDER_GAP,
+    )
+    if user is not None and db.session.scalars(recent).first() is None:
+        send_confirmation(user)
+
+
+def note_sign_in(user: User, *, second_factor: str | None) -> None:
+    """Record a completed sign-in (after the password, and the second factor if the account has one)."""
+    user.last_login_at = utcnow()
+    details = {"address": sessions.client_address(), "second_factor": second_factor}
+    audit.record("account.login", user, actor_id=user.id, details=details)
+
+
+def end_other_sessions(user: User, current: UserSession | None) -> int:
+    """Sign the user out everywhere but here; how many sessions ended."""
+    return sessions.end_sessions(user, "signed_out_others", keep=current)
+
+
+def end_all_sessions(user: User) -> int:
+    """Sign the user out everywhere, here too; how many sessions ended."""
+    return sessions.end_sessions(user, "signed_out_everywhere")
+
+
+def _use_up_links(user: User, purpose: TokenPurpose, now: dt.datetime) -> None:
+    """Every unused link of this kind of the user stops working."""
+    db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+
+
+def _send_reset_link(user: User, template: str) -> None:
+    """Email the user a new link to set a password; every older unused one stops working."""
+    _use_up_links(user, TokenPurpose.RESET_PASSWORD, utcnow())
+    hours = current_app.config["RESET_TOKEN_HOURS"]
+    record, token = _issue_token(user, TokenPurpose.RESET_PASSWORD, dt.timedelta(hours=hours))
+    link = absolute_url("accounts.reset_password", token_id=record.id, token=token)
+    notify(user, template, link=link, hours=hours)
 
 
 def request_password_reset(email: str) -> None:
@@ -170,10 +235,7 @@ def request_password_reset(email: str) -> None:
     user = find_user_by_email(normalized)
     if user is None or not user.active:
         return
-    hours = current_app.config["RESET_TOKEN_HOURS"]
-    record, token = _issue_token(user, TokenPurpose.RESET_PASSWORD, dt.timedelta(hours=hours))
-    link = absolute_url("accounts.reset_password", token_id=record.id, token=token)
-    notify(user, "reset_password", link=link, hours=hours)
+    _send_reset_link(user, "reset_password")
     audit.record("account.password_reset_requested", user, actor_id=user.id)
 
 
@@ -184,36 +246,30 @@ def _set_password_from_link(record: AccountToken, new_password: str, *, reason: 
     check_new_password(new_password, user.email, user.name)
     user.set_password(new_password)
     now = utcnow()
-    db.session.execute(
-        update(AccountToken)
-        .where(
-            AccountToken.user_id == user.id,
-            AccountToken.purpose == record.purpose,
-            AccountToken.used_at.is_(None),
-        )
-        .values(used_at=now)
-    )
+    _use_up_links(user, record.purpose, now)
     record.used_at = now
     if user.email_confirmed_at is None:
         user.email_confirmed_at = now
-    end_sessions(user, reason)
+    sessions.end_sessions(user, reason, actor_id=user.id)
     return user
 
 
 def reset_password(record: AccountToken, new_password: str) -> User:
-    """Set a new password from a reset link, use up every open reset link and end all sessions."""
+    """Set a new password from a reset link, use up every open reset link, end all sessions, and end the throttle of
+    failed passwords: the owner of the mailbox must be able to sign in with the new password at once."""
     user = _set_password_from_link(record, new_password, reason="password_reset")
+    end_password_throttle(user.email)
     audit.record("account.password_reset", user, actor_id=user.id)
     return user
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
+def change_password(user: User, current_password: str, new_password: str, *, current: UserSession | None) -> None:
     """Change the password after checking the current one; ends every other session."""
     if not user.check_password(current_password):
         raise AccountError(_("The current password is not correct."), field="current_password")
     check_new_password(new_password, user.email, user.name)
     user.set_password(new_password)
-    end_sessions(user, "password_changed")
+    sessions.end_sessions(user, "password_changed", keep=current)
     audit.record("account.password_changed", user)
 
 
@@ -232,7 +288,7 @@ def set_active(user: User, active: bool) -> None:
         return
     user.active = active
     if not active:
-        user.end_all_sessions()
+        sessions.end_sessions(user, "deactivated")
     audit.record("account.activated" if active else "account.deactivated", user)
 
 

@@ -1,4 +1,6 @@
-"""Account pages: register, confirm, sign in and out, reset and change the password, settings."""
+"""Account pages: register, confirm, sign in (password, then the second factor where there is one) and out, reset and
+change the password, settings. The signed-in sessions and two-factor sign-in have their own modules on this blueprint
+(session_views.py, two_factor_views.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.accounts import services
+from portal.accounts import services, throttles, two_factor
 from portal.accounts.forms import (
     ChangePasswordForm,
     ConfirmEmailForm,
@@ -17,23 +19,31 @@ from portal.accounts.forms import (
     ResendConfirmationForm,
     ResetPasswordForm,
     ResetRequestForm,
+    SecondStepForm,
 )
-from portal.accounts.models import TokenPurpose
-from portal.accounts.session import end_session, start_session
+from portal.accounts.models import TokenPurpose, User
+from portal.accounts.session import (
+    begin_second_step,
+    current_session,
+    end_session,
+    pending_second_step,
+    require_second_factor,
+    second_step_missing,
+    start_session,
+)
 from portal.core.navigation import is_safe_local_path
 from portal.core.operations import attempt
 from portal.core.permissions import login_required, public
 from portal.extensions import limiter
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
+# For the whole app, registered with the blueprint: after the database's own before-request hooks.
+bp.before_app_request(require_second_factor)
 
 
-def _login_failed(response) -> bool:
-    return response.status_code != 302
-
-
-def _submitted_email_key() -> str:
-    return "login-account:" + (request.form.get("email") or "").strip().lower()
+@bp.app_context_processor
+def second_step_state() -> dict[str, object]:
+    return {"second_step_missing": second_step_missing}
 
 
 def _mail_limit() -> str:
@@ -52,23 +62,33 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = RegistrationForm()
-    registered = form.validate_on_submit() and attempt(lambda: services.register_applicant(**form.account()), form)
-    if not registered:
-        return render_template("accounts/register.html", form=form)
-    start_session(registered.value, remember=False)
-    flash(_("Welcome! We have sent you an email: please confirm your address with the link in it."), "success")
-    return redirect(url_for("main.dashboard"))
+    # The same answer whether the address already has an account or not: the emails differ, the pages do not.
+    if form.validate_on_submit() and attempt(lambda: services.register_applicant(**form.account()), form):
+        return redirect(url_for("accounts.registered"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.get("/register/sent")
+@public
+def registered():
+    return render_template("accounts/registered.html")
+
+
+def _next_path() -> str | None:
+    target = request.args.get("next")
+    return target if is_safe_local_path(target) else None
+
+
+def _signed_in(user: User, *, remember: bool, second_factor: bool, next_path: str | None):
+    """Start the session and go on: to the enrolment if the person's role requires a second factor they lack."""
+    start_session(user, remember=remember, second_factor=second_factor)
+    if user.requires_second_factor and not second_factor:
+        return redirect(url_for("accounts.two_factor"))  # the page says why
+    return redirect(next_path or url_for("main.dashboard"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_login_failed)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    key_func=_submitted_email_key,
-    methods=["POST"],
-    deduct_when=_login_failed,
-    scope="login-account",
-)
+@throttles.password_step
 @public
 def login():
     form = LoginForm()
@@ -77,17 +97,32 @@ def login():
     )
     if not signed_in:
         return render_template("accounts/login.html", form=form)
-    start_session(signed_in.value, remember=form.remember.data)
-    target = request.args.get("next")
-    return redirect(target if is_safe_local_path(target) else url_for("main.dashboard"))
+    user = signed_in.value
+    if user.has_second_factor:
+        begin_second_step(user, remember=form.remember.data, next_path=_next_path())
+        return redirect(url_for("accounts.login_code"))
+    return _signed_in(user, remember=form.remember.data, second_factor=False, next_path=_next_path())
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@throttles.second_step
+@public
+def login_code():
+    pending, form = pending_second_step(), SecondStepForm()
+    if pending is None:
+        flash(_("Please sign in again."), "info")
+        return redirect(url_for("accounts.login"))
+    user, remember, next_path = pending
+    if form.validate_on_submit() and attempt(lambda: two_factor.sign_in_with_code(user, form.code.data), form):
+        return _signed_in(user, remember=remember, second_factor=True, next_path=next_path or None)
+    return render_template("accounts/login_code.html", form=form)
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    services.end_sessions(current_user._get_current_object(), "logout")
-    end_session()
-    flash(_("You have been signed out on all your devices."), "info")
+    end_session("logout")
+    flash(_("You have been signed out."), "info")
     return redirect(url_for("main.index"))
 
 
@@ -98,8 +133,11 @@ def confirm_email(token_id: int, token: str):
     form = ConfirmEmailForm()
     if form.validate_on_submit():  # a GET never acts: mail scanners open links by themselves
         services.confirm_email(record)
-        flash(_("Thank you: your email address is confirmed."), "success")
-        return redirect(url_for("main.dashboard"))
+        if current_user.is_authenticated:
+            flash(_("Thank you: your email address is confirmed."), "success")
+            return redirect(url_for("main.dashboard"))
+        flash(_("Thank you: your email address is confirmed. Please sign in."), "success")
+        return redirect(url_for("accounts.login"))
     return render_template("accounts/confirm_email.html", form=form, email=record.user.email)
 
 
@@ -140,11 +178,10 @@ def reset_password(token_id: int, token: str):
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 def change_password():
-    user, form = current_user._get_current_object(), ChangePasswordForm()
+    user, form, here = current_user._get_current_object(), ChangePasswordForm(), current_session()
     if form.validate_on_submit() and attempt(
-        lambda: services.change_password(user, form.current_password.data, form.password.data), form
+        lambda: services.change_password(user, form.current_password.data, form.password.data, current=here), form
     ):
-        start_session(user, remember=False)
         flash(_("Your password has been changed. Other devices have been signed out."), "success")
         return redirect(url_for("accounts.settings"))
     return render_template("accounts/change_password.html", form=form)
@@ -168,7 +205,9 @@ def accept_invitation(token_id: int, token: str):
     form = InvitationForm()
     # A GET only shows the form: mail scanners open links by themselves.
     if form.validate_on_submit() and attempt(lambda: services.accept_invitation(record, form.password.data), form):
-        end_session()
-        flash(_("Your password has been set. Please sign in."), "success")
-        return redirect(url_for("accounts.login"))
+        flash(_("Your password has been set. Welcome to the portal!"), "success")
+        return _signed_in(record.user, remember=False, second_factor=False, next_path=None)
     return render_template("accounts/invitation.html", form=form, user=record.user)
+
+
+from portal.accounts import session_views, two_factor_views  # noqa: E402, F401 - their routes join this blueprint

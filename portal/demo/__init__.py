@@ -1,10 +1,10 @@
 """Demo data for development: the nine universities, supervisors, the committee, one account per role, an open intake
 round and last year's closed one, with about forty applications in every state. Refused in production (portal/cli.py).
 
-accounts.py holds the accounts, rounds.py the rounds, applications.py the applications (written step by step by the
-services: applicants.py, judging.py, with the plans of plans.py and the texts of content.py), outbox.py a failed email,
-record.py two reviewers who disagree strongly (the coordinators' dashboard lists the application),
-rubric.py the open round's review rubric.
+accounts.py holds the accounts, two_factor.py the coordinator's and administrator's authenticator key, rounds.py the
+rounds, applications.py the applications (written step by step by the services: applicants.py, judging.py, with the
+plans of plans.py and the texts of content.py), outbox.py a failed email, record.py two reviewers who disagree strongly
+(the coordinators' dashboard lists the application), rubric.py the open round's review rubric.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from portal.demo.outbox import ensure_failed_email
 from portal.demo.record import ensure_disagreement
 from portal.demo.rounds import ensure_open_round
 from portal.demo.rubric import ensure_rubric
+from portal.demo.two_factor import DEMO_TOTP_SECRET, DEMO_TWO_FACTOR_ACCOUNTS, seed_second_factors
 from portal.supervisors import services as supervisors
 
 __all__ = ["DEMO_PASSWORD", "seed_demo"]
@@ -25,6 +26,7 @@ def seed_demo() -> dict[str, object]:
     """Load the demo data; running it again changes nothing that is already there."""
     supervisors.sync_universities()
     seed_accounts()
+    seed_second_factors()
     intake = ensure_open_round()
     db.session.flush()
     closed, states = seed_applications(intake, password_hash=demo_password_hash())
@@ -34,6 +36,8 @@ def seed_demo() -> dict[str, object]:
     return {
         "accounts": [row[0] for row in DEMO_ACCOUNTS],
         "password": DEMO_PASSWORD,
+        "two_factor_accounts": DEMO_TWO_FACTOR_ACCOUNTS,
+        "two_factor_secret": DEMO_TOTP_SECRET,
         "round": intake.name,
         "closed_round": closed.name,
         "applications": states,

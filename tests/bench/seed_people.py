@@ -108,7 +108,6 @@ def user_row(user_id: int, email: str, name: str, language: str, timezone: str, 
         "active": True,
         "email_confirmed_at": now - dt.timedelta(days=400),
         "created_at": now - dt.timedelta(days=400),
-        "session_token": f"bench-session-{user_id}",
     }
 
 

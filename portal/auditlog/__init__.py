@@ -1,0 +1,1 @@
+"""The administrators' audit log: every recorded event, searchable by person, action, object and time."""
