@@ -9,12 +9,13 @@ DEV_STAMP := $(VENV)/.stamp-dev
 PO_FILES := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test lint translations extract-messages migrate seed worker bench clean help fonts browser
+.PHONY: run test lint security translations extract-messages migrate seed worker bench clean help fonts browser
 
 help:
 	@echo "make run    - install, migrate the SQLite database, load demo data, serve on http://127.0.0.1:5000"
 	@echo "make test   - install the dev extras and run the whole test suite"
 	@echo "make lint   - ruff"
+	@echo "make security - bandit over portal/: fails on any finding of medium severity or above"
 	@echo "make bench  - the portal over HTTP (gunicorn + wrk) on 20,000 applications: pages, exports, bench/results/"
 
 $(BIN)/python:
@@ -96,6 +97,10 @@ bench: $(DEV_STAMP) translations fonts
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
+
+# Findings judged false positives carry `# nosec B### # why` on their line; low-severity ones are only listed.
+security: $(DEV_STAMP)
+	$(BIN)/bandit -q -r portal --severity-level medium
 
 clean:
 	rm -rf $(VENV) instance/portal.sqlite3 .pytest_cache .ruff_cache

@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import db
 from portal.config import PROJECT_ROOT, check_config, load_config
-from portal.core import errors, jobs, security, security_events, templating
+from portal.core import errors, ids, jobs, security, security_events, templating
 from portal.core.i18n import select_locale, select_timezone
 from portal.extensions import babel, csrf, limiter, login_manager
 
@@ -27,6 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_extensions(app)
     security_events.init_app(app)  # before the database: its after-request hook runs after the request's commit
     init_database(app)
+    ids.init_app(app)  # before the blueprints: their routes take the bounded `<int:...>`
     register_blueprints(app)
     register_permission_rules()
     errors.init_app(app)
@@ -76,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.main.views import bp as main_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.people.views import bp as people_bp
+    from portal.privacy.views import bp as privacy_bp
     from portal.referees.views import bp as referees_bp
     from portal.reporting.views import bp as reporting_bp
     from portal.review.views import bp as review_bp
@@ -97,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
         dashboard_bp,
         notifications_bp,
         auditlog_bp,
+        privacy_bp,
     ):
         app.register_blueprint(blueprint)
 

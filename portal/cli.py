@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -165,6 +166,22 @@ def remind_command() -> None:
     )
 
 
+@portal_cli.command("daily")
+def daily_command() -> None:
+    """Once a day, from cron: applications of closed rounds go under review, due reminders are written, rounds whose
+    retention period (PURGE_AFTER_DAYS) has passed are purged, bulk mail texts and sent emails older than that period
+    are removed. Prints what it did; exits with 1 if a step failed (the other steps still run). Safe to run again."""
+    from portal.core.timeutil import utcnow
+    from portal.daily import run_daily
+
+    now = utcnow()
+    results = run_daily(now)
+    for result in results:
+        click.echo(f"{now:%Y-%m-%dT%H:%M:%SZ} daily {result.step}: {result.message}", err=result.failed)
+    if any(result.failed for result in results):
+        raise SystemExit(1)
+
+
 @portal_cli.command("purge")
 @click.option("--round", "round_name", required=True, help="The intake round's name, e.g. 'Intake 2026'.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (for cron).")
@@ -217,4 +234,43 @@ def purge_command(round_name: str, yes: bool) -> None:
         f"{counts['referees']} referees, {counts['statements']} statements, {counts['assignments']} review "
         f"assignments, {counts['reviews']} reviews, {counts['decisions']} decisions and {counts['accounts']} "
         "accounts. The audit log records the purge (counts only)."
+    )
+
+
+@portal_cli.command("backup")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(folder: Path) -> None:
+    """Write a consistent copy of the database (SQLite's online backup, or pg_dump) and of PORTAL_DATA_DIR into
+    FOLDER (new or empty), with manifest.json listing every file's SHA-256 and every table's row count."""
+    from portal.backups.manifest import BackupError
+    from portal.backups.service import make_backup
+
+    try:
+        summary = make_backup(db.get_engine(current_app), Path(current_app.config["PORTAL_DATA_DIR"]), folder)
+    except BackupError as error:
+        raise click.ClickException(f"No backup was made. {error}") from error
+    click.echo(
+        f"Backup written to {folder}: the {summary.manifest.dialect} database ({len(summary.manifest.tables)} tables, "
+        f"{summary.rows} rows) and {summary.data_files} files of PORTAL_DATA_DIR, {summary.megabytes:.1f} MB; "
+        "manifest.json lists every file's SHA-256."
+    )
+
+
+@portal_cli.command("restore")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def restore_command(folder: Path) -> None:
+    """Restore a backup made by `portal backup` into this installation, whose database and PORTAL_DATA_DIR must be
+    empty. Every checksum of the backup is checked first, and the restored files and row counts after."""
+    from portal.backups.manifest import BackupError
+    from portal.backups.service import restore_backup
+
+    try:
+        summary = restore_backup(db.get_engine(current_app), Path(current_app.config["PORTAL_DATA_DIR"]), folder)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    revision = summary.manifest.revision or "none recorded"
+    click.echo(
+        f"Restored the backup of {summary.manifest.created_at} and verified it: {len(summary.manifest.tables)} tables "
+        f"with {summary.rows} rows, {summary.data_files} files, every checksum matches. Schema revision: {revision} "
+        "(run `alembic upgrade head` if this version of the portal is newer)."
     )

@@ -68,6 +68,8 @@ def load_config() -> dict:
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes"),
         "MAIL_REQUEST_LIMIT": os.environ.get("MAIL_REQUEST_LIMIT", "10 per hour"),
         "REFEREE_LETTER_LIMIT": os.environ.get("REFEREE_LETTER_LIMIT", "30 per hour"),
+        # Opening or sending any page behind a secret link (referee, confirmation, reset, invitation), per address.
+        "SECRET_LINK_LIMIT": os.environ.get("SECRET_LINK_LIMIT", "60 per hour"),
         # Cookies and HTTPS.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -83,6 +85,8 @@ def load_config() -> dict:
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(25 * MEBIBYTE))),
         "HUEY_REDIS_URL": os.environ.get("HUEY_REDIS_URL", ""),
         "PURGE_AFTER_DAYS": int(os.environ.get("PURGE_AFTER_DAYS", "180")),
+        # How long backups are kept (the privacy notice says so; the cron job that deletes older ones must match).
+        "BACKUP_KEEP_DAYS": int(os.environ.get("BACKUP_KEEP_DAYS", "30")),
         "PDF_CJK_FONT": os.environ.get("PDF_CJK_FONT", ""),
         "UPLOAD_MAX_BYTES": int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * MEBIBYTE))),
         "WTF_CSRF_ENABLED": True,

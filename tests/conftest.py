@@ -18,6 +18,17 @@ from tests.factories import UserFactory
 pytest_plugins = ["tests.fixtures_mail", "tests.fixtures_browser"]
 
 
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+    "WTF_CSRF_ENABLED": False,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "MAIL_BACKEND": "smtp",
+    "PORTAL_BASE_URL": "http://portal.test",
+    "SERVER_NAME": None,
+}
+
+
 def _test_database_url(tmp_root: str) -> str:
     return os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_root}/test.sqlite3"
 
@@ -27,17 +38,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The application, configured for tests, with fresh tables on the test database."""
     root = tmp_path_factory.mktemp("portal")
     application = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": _test_database_url(str(root)),
-            "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
-            "PORTAL_DATA_DIR": str(root / "data"),
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "MAIL_BACKEND": "smtp",
-            "PORTAL_BASE_URL": "http://portal.test",
-            "SERVER_NAME": None,
-        }
+        {**TEST_CONFIG, "DATABASE_URL": _test_database_url(str(root)), "PORTAL_DATA_DIR": str(root / "data")}
     )
     engine = db.get_engine(application)
     db.Base.metadata.drop_all(engine)
@@ -94,6 +95,28 @@ def database(app: Flask, request: pytest.FixtureRequest) -> Iterator[None]:
         transaction.rollback()
         connection.close()
         db.session.configure(bind=engine)
+
+
+@pytest.fixture
+def other_app(app: Flask) -> Iterator[Callable[..., Flask]]:
+    """Build an application on another database or through another address of it (a restored copy, a proxy).
+
+    The portal's session is one for all applications and follows the one built last: use the suite's `app` before,
+    the other one after. The session goes back to the suite's database at the end.
+    """
+    built: list[Flask] = []
+
+    def build(**config) -> Flask:
+        db.session.remove()
+        other = create_app({**TEST_CONFIG, **config})
+        built.append(other)
+        return other
+
+    yield build
+    db.session.remove()
+    for other in built:
+        db.get_engine(other).dispose()
+    db.session.configure(bind=db.get_engine(app))
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from werkzeug.security import generate_password_hash
 
 from portal import db
 from portal.accounts.models import User, UserRole
+from portal.applications.consent import PRIVACY_NOTICE_VERSION
 from portal.applications.models import (
     Application,
     ApplicationState,
@@ -199,7 +200,7 @@ def complete_application(application: Application | None = None, **kwargs) -> Ap
     application.date_of_birth = dt.date(1998, 5, 17)
     application.nationality, application.address, application.phone = "CN", "No. 24 Yihuan Road, Chengdu", "+86 28 1234"
     application.privacy_consent_at = application.transfer_consent_at = now
-    application.privacy_consent_version = application.transfer_consent_version = "2026-11"
+    application.privacy_consent_version = application.transfer_consent_version = PRIVACY_NOTICE_VERSION
     application.english_level, application.german_level = LanguageLevel.C1, LanguageLevel.B1
     application.chinese_level, application.chinese_hsk = LanguageLevel.NATIVE, None
     application.proposal_title = "Hydrogen embrittlement of pipeline steels"

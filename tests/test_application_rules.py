@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from portal import db
 from portal.applications import services, workflow
+from portal.applications.consent import PRIVACY_NOTICE_VERSION
 from portal.applications.models import (
     Application,
     ApplicationState,
@@ -329,7 +330,7 @@ def test_consents_are_recorded_with_time_and_version_and_can_be_withdrawn(ctx):
         expected_version=application.version,
         now=now,
     )
-    assert application.privacy_consent_at == now and application.privacy_consent_version == "2026-11"
+    assert application.privacy_consent_at == now and application.privacy_consent_version == PRIVACY_NOTICE_VERSION
     assert application.transfer_consent_at is None
     services.save_step(
         application,

@@ -19,6 +19,7 @@ from portal.core.outbox import notify
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
 from portal.review.models import StatementAnswer
+from tests.conftest import enrol_second_factor, sign_in_in_browser
 from tests.factories import (
     PASSWORD,
     IntakeRoundFactory,
@@ -64,10 +65,12 @@ def journey(app):
         notify(application.applicant, "application_submitted", application=application, link="http://portal.test/")
         audit.record("application.submitted", application, actor_id=application.applicant_id)
         db.session.commit()
+        secret = enrol_second_factor(app, coordinator)
         data = {
             "id": application.id,
             "reference": application.reference,
             "coordinator": coordinator.email,
+            "coordinator_secret": secret,
             "member": member.email,
             "supervisor": german.user.email,
             "round": intake.id,
@@ -116,8 +119,8 @@ def reference_link(journey: dict):
     return lambda page: page.locator(f"main a[href='/staff/applications/{journey['id']}']").first
 
 
-def test_a_coordinator_reaches_the_record_from_every_list_in_german_and_chinese(page, journey):
-    sign_in(page, journey["coordinator"])
+def test_a_coordinator_reaches_the_record_from_every_list_in_german_and_chinese(app, page, journey):
+    sign_in_in_browser(page, app, journey["coordinator"], PASSWORD, secret=journey["coordinator_secret"])
     to_record = reference_link(journey)
     for language in ("de", "zh"):
         if language == "zh":

@@ -19,6 +19,7 @@ from portal.core import storage
 from portal.core.roles import Role
 from portal.demo.context import make_pdf
 from portal.review.models import CRITERIA, SUGGESTED_RECOMMENDATIONS, Review, ReviewAssignment
+from tests.conftest import enrol_second_factor, sign_in_in_browser
 from tests.factories import PASSWORD, IntakeRoundFactory, UserFactory, assigned, committee_member, judged
 from tests.fixtures_browser import save_screenshots
 
@@ -228,7 +229,7 @@ def _wait_for_viewer(page: Page) -> None:
 
 @pytest.fixture
 def round_to_assign(app):
-    def make(language: str) -> tuple[str, int, dict[str, int]]:
+    def make(language: str) -> tuple[str, str, int, dict[str, int]]:
         with app.app_context():
             intake = IntakeRoundFactory()
             for n in range(3):
@@ -238,7 +239,8 @@ def round_to_assign(app):
             members["Gu Hong"] = committee_member("TONGJI", name="Gu Hong").id  # Tongji: a conflict with all three
             coordinator = UserFactory(roles=[Role.COORDINATOR], language=language)
             db.session.commit()
-            result = coordinator.email, intake.id, members
+            secret = enrol_second_factor(app, coordinator)
+            result = coordinator.email, secret, intake.id, members
             db.session.remove()
         return result
 
@@ -247,8 +249,8 @@ def round_to_assign(app):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_coordinator_swaps_a_reviewer_and_confirms_an_uneven_proposal(app, page, round_to_assign, language):
-    email, round_id, members = round_to_assign(language)
-    sign_in(page, email)
+    email, secret, round_id, members = round_to_assign(language)
+    sign_in_in_browser(page, app, email, PASSWORD, secret=secret)
     page.goto(f"/review/rounds/{round_id}/assignments")
     page.locator("input[name=per_application]").fill("2")
     page.locator("form[method=get] input[type=submit]").click()

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from portal import db
 from portal.accounts.models import User
 from portal.applications import workflow
+from portal.applications.consent import PRIVACY_NOTICE_VERSION
 from portal.applications.models import Application, ApplicationState, Decision, DecisionOutcome, DocumentKind
 from portal.core import pdf
 from portal.core.audit import AuditEvent
@@ -156,7 +157,7 @@ def test_summary_shows_the_submitted_application_in_the_users_language(
         "No. 24 Yihuan Road, Chengdu", "+86 28 1234", "Master of Engineering", "Sichuan University",
         "Hydrogen embrittlement of pipeline steels", ABSTRACT, "hydrogen, steel",
         german_university, chinese_university, application.german_supervisor.user.name,
-        "cv.pdf", "research_proposal.pdf", "Referee 1", "Referee 2", "2026-11",
+        "cv.pdf", "research_proposal.pdf", "Referee 1", "Referee 2", PRIVACY_NOTICE_VERSION,
     ]
     # fmt: on
     assert [item for item in expected if item not in text] == []
@@ -283,7 +284,7 @@ def test_personal_data_zip_holds_the_data_and_own_documents_only(app, client, lo
     assert exported["abstract"] == ABSTRACT and exported["research_field"] == "energy_hydrogen"
     assert exported["german_supervisor"]["university"]["de"] == "Technische Universität Clausthal"
     assert exported["education"][0]["institution"] == "Sichuan University"
-    assert {c["consent"]: c["version"] for c in exported["consents"]}["privacy_notice"] == "2026-11"
+    assert {c["consent"]: c["version"] for c in exported["consents"]}["privacy_notice"] == PRIVACY_NOTICE_VERSION
     assert all(c["given_at"] for c in exported["consents"])
     referee = exported["referees"][0]
     assert referee["name"] == "Referee 1" and referee["letter_received"] is True and referee["letter_received_at"]

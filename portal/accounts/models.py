@@ -57,6 +57,12 @@ class User(UserMixin, db.Base):
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
 
+    # Flask-Login's mixin compares users by get_id(), which is a session key here: one row is one object in the
+    # session's identity map, so identity is the right equality (and users without a session compare too).
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
     # Flask-Login keeps this in the session cookie and the remember-me cookie: the key of one UserSession, so that
     # ending that record ends every copy of them.
     def get_id(self) -> str:

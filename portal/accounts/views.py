@@ -34,6 +34,7 @@ from portal.accounts.session import (
 from portal.core.navigation import is_safe_local_path
 from portal.core.operations import attempt
 from portal.core.permissions import login_required, public
+from portal.core.secret_links import secret_link
 from portal.extensions import limiter
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
@@ -126,7 +127,8 @@ def logout():
     return redirect(url_for("main.index"))
 
 
-@bp.route("/confirm/<int:token_id>/<token>", methods=["GET", "POST"])
+@bp.route("/confirm/<link_id:token_id>/<token>", methods=["GET", "POST"])
+@secret_link
 @public
 def confirm_email(token_id: int, token: str):
     record = services.usable_token(token_id, token, TokenPurpose.CONFIRM_EMAIL)
@@ -163,7 +165,8 @@ def request_reset():
     return render_template("accounts/reset_request.html", form=form)
 
 
-@bp.route("/reset/<int:token_id>/<token>", methods=["GET", "POST"])
+@bp.route("/reset/<link_id:token_id>/<token>", methods=["GET", "POST"])
+@secret_link
 @public
 def reset_password(token_id: int, token: str):
     record = services.usable_token(token_id, token, TokenPurpose.RESET_PASSWORD)
@@ -198,7 +201,8 @@ def settings():
     return render_template("accounts/settings.html", form=form)
 
 
-@bp.route("/invitation/<int:token_id>/<token>", methods=["GET", "POST"])
+@bp.route("/invitation/<link_id:token_id>/<token>", methods=["GET", "POST"])
+@secret_link
 @public
 def accept_invitation(token_id: int, token: str):
     record = services.usable_invitation(token_id, token)

@@ -24,6 +24,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.applications import documents, invitations
+from portal.applications.consent import consent_current
 from portal.applications.models import DEGREE_LABELS, RELATION_LABELS, Application, LanguageLevel
 from portal.applications.services import SupervisorChoices
 from portal.applications.steps import ABSTRACT_WORD_LIMIT, count_words
@@ -157,8 +158,9 @@ class PersonalForm(StepForm):
 
     def show(self, application: Application) -> None:
         super().show(application)
-        self.privacy_consent.data = application.privacy_consent_at is not None
-        self.transfer_consent.data = application.transfer_consent_at is not None
+        # A consent to an older version of the notice is no consent: the box waits to be ticked again.
+        self.privacy_consent.data = consent_current(application, "privacy_consent_at", "privacy_consent_version")
+        self.transfer_consent.data = consent_current(application, "transfer_consent_at", "transfer_consent_version")
 
     def validate_date_of_birth(self, field: DateField) -> None:
         if field.data is None:

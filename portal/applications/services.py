@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from portal import db
 from portal.accounts.models import User
 from portal.applications.capacity import CapacityLoad, admitted_counts, capacity_message
+from portal.applications.consent import record_consents
 from portal.applications.models import (
     Application,
     ApplicationState,
@@ -28,9 +29,6 @@ from portal.core.rules import RuleViolation
 from portal.core.versions import check_version, flush_or_stale, version_of
 from portal.supervisors.models import Country, ResearchField, SupervisorProfile
 from portal.supervisors.services import DirectoryFilter, directory_query
-
-# The version of the privacy notice and of the transfer consent text the applicant agrees to.
-PRIVACY_NOTICE_VERSION = "2026-11"
 
 
 class ApplicationError(RuleViolation):
@@ -166,7 +164,7 @@ def save_step(
         if name in data:
             setattr(application, name, _column_value(name, data[name]))
     if step == "personal":
-        _record_consents(application, data, now)
+        record_consents(application, data, now)
     touch(application, now)
 
 
@@ -187,20 +185,6 @@ def _column_value(name: str, value: Any) -> Any:
     if value is None and not Application.__table__.c[name].nullable:
         return ""
     return value
-
-
-def _record_consents(application: Application, data: dict[str, Any], now: dt.datetime) -> None:
-    for flag, at, version in (
-        ("privacy_consent", "privacy_consent_at", "privacy_consent_version"),
-        ("transfer_consent", "transfer_consent_at", "transfer_consent_version"),
-    ):
-        given = bool(data.get(flag))
-        if given and getattr(application, at) is None:
-            setattr(application, at, now)
-            setattr(application, version, PRIVACY_NOTICE_VERSION)
-        elif not given:
-            setattr(application, at, None)
-            setattr(application, version, None)
 
 
 def add_education(

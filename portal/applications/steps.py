@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
+from portal.applications.consent import consent_current, consent_outdated
 from portal.applications.models import Application, DocumentKind
 
 ABSTRACT_WORD_LIMIT = 500
@@ -77,9 +78,12 @@ def _personal(a: Application) -> list[str]:
             (a.phone, _("phone number")),
         )
     )
-    if a.privacy_consent_at is None:
+    if consent_outdated(a):
+        missing.append(_("consent to the new version of the privacy notice"))
+        return missing
+    if not consent_current(a, "privacy_consent_at", "privacy_consent_version"):
         missing.append(_("consent to the privacy notice"))
-    if a.transfer_consent_at is None:
+    if not consent_current(a, "transfer_consent_at", "transfer_consent_version"):
         missing.append(_("consent to the transfer to the partner universities"))
     return missing
 

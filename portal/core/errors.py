@@ -1,15 +1,21 @@
-"""Error pages in the site's layout; never a stack trace."""
+"""Error pages in the site's layout; never a stack trace. While the database cannot be reached, a 503 page that
+needs nothing from it."""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, redirect, render_template, request
+from contextlib import suppress
+
+from flask import Flask, current_app, g, jsonify, make_response, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal import db
 from portal.core.navigation import is_safe_local_path
 from portal.core.operations import refuse
 from portal.core.rules import RuleViolation
+from portal.extensions import login_manager
 
 ERROR_TEXTS = {
     400: (
@@ -23,7 +29,16 @@ ERROR_TEXTS = {
     413: (_l("File too large"), _l("The file is larger than the portal allows. Please send a smaller file.")),
     429: (_l("Too many attempts"), _l("You tried this too often. Please wait a few minutes and try again.")),
     500: (_l("Something went wrong"), _l("An unexpected error occurred. It has been logged; please try again later.")),
+    503: (
+        _l("The portal is briefly unavailable"),
+        _l(
+            "The portal cannot reach its database at the moment. Nothing has been half-saved: if you were sending "
+            "a form, go back and send it again in a minute."
+        ),
+    ),
 }
+# How long a client is asked to wait before trying again while the database cannot be reached.
+RETRY_AFTER_SECONDS = 30
 
 
 def _render_error(code: int, description: str | None = None):
@@ -31,6 +46,32 @@ def _render_error(code: int, description: str | None = None):
     if request.accept_mimetypes.best == "application/json":
         return jsonify(error=str(title)), code
     return render_template("errors/error.html", code=code, title=title, text=description or text), code
+
+
+def database_unreachable(error: BaseException | None) -> bool:
+    """Whether error means the database cannot be reached now (down, cut off, locked, out of connections), as opposed
+    to a fault of the portal's own: such a request may well succeed when tried again."""
+    if isinstance(error, InternalServerError):  # an error raised after the view (the commit) arrives wrapped
+        error = error.original_exception
+    if isinstance(error, OperationalError | PoolTimeoutError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def render_unavailable(error: BaseException):
+    """The 503 page, made without the database: no signed-in user is looked up (the page shows no account, and the
+    language comes from the session or the browser), nothing is queried."""
+    current_app.logger.warning("Database unreachable on %s %s: %s", request.method, request.path, error)
+    g._login_user = login_manager.anonymous_user()  # Flask-Login's per-request cache: current_user asks no database
+    with suppress(SQLAlchemyError):
+        db.session.rollback()
+    title, text = ERROR_TEXTS[503]
+    if request.accept_mimetypes.best == "application/json":
+        response = make_response(jsonify(error=str(title)), 503)
+    else:
+        response = make_response(render_template("errors/unavailable.html", title=title, text=text), 503)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _same_site_referrer() -> str | None:
@@ -45,6 +86,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
+        if database_unreachable(error):
+            return render_unavailable(error)
         db.session.rollback()
         code = error.code or 500
         if code == 400 and getattr(error, "description", "") and "CSRF" in str(error.description):
@@ -59,6 +102,12 @@ def init_app(app: Flask) -> None:
         back = _same_site_referrer() if request.method == "POST" else None
         refuse(error, announce=back is not None)
         return redirect(back) if back else _render_error(409, error.message or None)
+
+    @app.errorhandler(SQLAlchemyError)
+    def handle_database_error(error: SQLAlchemyError):
+        if database_unreachable(error):
+            return render_unavailable(error)
+        return handle_unexpected_error(error)
 
     @app.errorhandler(Exception)
     def handle_unexpected_error(error: Exception):

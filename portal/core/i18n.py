@@ -16,6 +16,9 @@ def select_locale() -> str:
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.language in languages:
+        if session.get("language") != current_user.language:
+            # Kept in the session cookie too, so that a page made without the database (the 503 page) speaks it.
+            session["language"] = current_user.language
         return current_user.language
     chosen = session.get("language")
     if chosen in languages:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, request, url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
 from portal.core.countries import country_name
@@ -67,6 +67,11 @@ def format_in_zone(moment: dt.datetime | None, zone: str, fmt: str = "medium") -
     return f"{format_datetime(local.replace(tzinfo=None), fmt, rebase=False)} ({local.tzname()})"
 
 
+def format_date_in_zone(moment: dt.datetime | None, zone: str, fmt: str = "long") -> str:
+    """The calendar day of a moment in a named zone, in the viewer's language."""
+    return format_date(in_zone(moment, zone).date(), fmt) if moment else "\u2013"
+
+
 def format_local(moment: dt.datetime | None, fmt: str = "medium") -> str:
     """A moment in the viewer's own zone and language."""
     return format_datetime(moment, fmt) if moment else "\u2013"
@@ -85,4 +90,5 @@ def init_app(app: Flask) -> None:
         }
 
     app.jinja_env.filters["in_zone"] = format_in_zone
+    app.jinja_env.filters["date_in_zone"] = format_date_in_zone
     app.jinja_env.filters["datetime"] = format_local

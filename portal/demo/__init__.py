@@ -4,14 +4,16 @@ round and last year's closed one, with about forty applications in every state. 
 accounts.py holds the accounts, two_factor.py the coordinator's and administrator's authenticator key, rounds.py the
 rounds, applications.py the applications (written step by step by the services: applicants.py, judging.py, with the
 plans of plans.py and the texts of content.py), outbox.py a failed email, record.py two reviewers who disagree strongly
-(the coordinators' dashboard lists the application), rubric.py the open round's review rubric.
+(the coordinators' dashboard lists the application), rubric.py the open round's review rubric,
+consent.py a draft whose consents predate the privacy notice in force.
 """
 
 from __future__ import annotations
 
 from portal import db
 from portal.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_password_hash, seed_accounts
-from portal.demo.applications import seed_applications
+from portal.demo.applications import demo_applications_exist, seed_applications
+from portal.demo.consent import outdate_one_consent
 from portal.demo.outbox import ensure_failed_email
 from portal.demo.record import ensure_disagreement
 from portal.demo.rounds import ensure_open_round
@@ -29,8 +31,11 @@ def seed_demo() -> dict[str, object]:
     seed_second_factors()
     intake = ensure_open_round()
     db.session.flush()
+    fresh = not demo_applications_exist()
     closed, states = seed_applications(intake, password_hash=demo_password_hash())
     ensure_rubric(intake)
+    if fresh:
+        outdate_one_consent()
     ensure_failed_email()
     ensure_disagreement()
     return {

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import text
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import db
+from portal.supervisors.models import University
 
 
 def database_reachable() -> bool:
-    """Whether a fresh connection to the database answers a trivial query (failures are logged)."""
+    """Whether a connection to the database reads a table of the portal (failures are logged). A table, not a bare
+    `SELECT 1`: SQLite answers that without opening its file, even while the file is locked."""
     try:
         with db.get_engine(current_app).connect() as connection:
-            connection.execute(text("SELECT 1"))
+            connection.execute(select(University.id).limit(1))
     except SQLAlchemyError:
         current_app.logger.exception("Health check: database unreachable")
         return False

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from portal.accounts.services import update_preferences
 from portal.applications.services import applications_of
+from portal.core.errors import RETRY_AFTER_SECONDS
 from portal.core.navigation import is_safe_local_path
 from portal.core.permissions import PUBLIC, login_required, public
 from portal.core.roles import Role
@@ -63,7 +64,7 @@ def set_language():
 @public
 def healthz():
     if not database_reachable():
-        return jsonify(status="error", database="unreachable"), 503
+        return jsonify(status="error", database="unreachable"), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return jsonify(status="ok", database="ok")
 
 

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from portal.core.operations import attempt
 from portal.core.permissions import public
+from portal.core.secret_links import secret_link
 from portal.core.timeutil import utcnow
 from portal.extensions import limiter
 from portal.referees import services
@@ -27,7 +28,8 @@ def link_unusable(_error: LinkUnusable):
     return render_template("referees/link_invalid.html"), 404
 
 
-@bp.route("/<int:invitation_id>/<token>", methods=["GET", "POST"])
+@bp.route("/<link_id:invitation_id>/<token>", methods=["GET", "POST"])
+@secret_link
 @limiter.limit(_letter_limit, methods=["POST"])
 @public
 def letter(invitation_id: int, token: str):

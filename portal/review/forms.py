@@ -29,6 +29,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import HiddenInput
 
 from portal.applications.models import OUTCOME_LABELS, Application, DecisionOutcome
+from portal.core.ids import coerce_id, parse_id
 from portal.core.versions import VersionedForm
 from portal.review.models import (
     ANSWER_LABELS,
@@ -168,13 +169,12 @@ PAIR_PATTERN = re.compile(r"\d{1,9}:\d{1,9}")  # "application id:reviewer id", i
 
 class AddReviewerForm(FlaskForm):
     application_id = HiddenField(validators=[DataRequired()])
-    reviewer_id = SelectField(_l("Add a reviewer"), coerce=int, validate_choice=False)
+    reviewer_id = SelectField(_l("Add a reviewer"), coerce=coerce_id, validate_choice=False)
     submit = SubmitField(_l("Assign"))
 
     @property
     def chosen_application_id(self) -> int | None:
-        raw = self.application_id.data or ""
-        return int(raw) if raw.isdigit() else None
+        return parse_id(self.application_id.data)
 
 
 class ProposeForm(FlaskForm):
@@ -187,6 +187,12 @@ class ProposeForm(FlaskForm):
         _l("Reviewers per application"), default=2, validators=[InputRequired(), NumberRange(min=1, max=5)]
     )
     submit = SubmitField(_l("Propose an assignment"))
+
+
+def _is_pair(value: object) -> bool:
+    """An "application id:member id" pair whose ids both fit the database."""
+    text = str(value)
+    return bool(PAIR_PATTERN.fullmatch(text)) and all(parse_id(number) is not None for number in text.split(":"))
 
 
 class SaveProposalForm(FlaskForm):
@@ -204,7 +210,7 @@ class SaveProposalForm(FlaskForm):
         return cls(formdata=None, per_application=proposal.per_application, basis=proposal.basis)
 
     def validate_pair(self, field) -> None:
-        if not all(PAIR_PATTERN.fullmatch(str(value)) for value in field.data or []):
+        if not all(_is_pair(value) for value in field.data or []):
             raise ValidationError(str(_l("The proposal could not be read. Please compute it again.")))
 
     def edited(self) -> EditedProposal:
@@ -281,7 +287,7 @@ class DecisionForm(VersionedForm):
 class ReleaseForm(FlaskForm):
     """Choose decisions to release (preview first), then confirm."""
 
-    application_ids = SelectMultipleField(_l("Decisions to release"), coerce=int, validate_choice=False)
+    application_ids = SelectMultipleField(_l("Decisions to release"), coerce=coerce_id, validate_choice=False)
     preview_selected = SubmitField(_l("Release the selected decisions …"))
     preview_all = SubmitField(_l("Release all decided …"))
     confirm = SubmitField(_l("Release now and notify the applicants"))

@@ -20,6 +20,7 @@ from portal import db
 from portal.applications.models import Application, Decision, IntakeRound
 from portal.applications.services import current_round
 from portal.core import audit
+from portal.core.ids import parse_id
 from portal.core.rules import RuleViolation
 from portal.core.timeutil import utcnow
 
@@ -33,8 +34,6 @@ DEFAULT_ZONE = "Europe/Berlin"
 # The dated fields of a round, in the order they must follow each other.
 DATE_FIELDS = ("opens_at", "closes_at", "reviews_due", "decisions_on")
 REQUIRED_DATES = ("opens_at", "closes_at")
-# A round asked for by a larger number does not exist (the databases' integer keys end here).
-LARGEST_ID = 2**31 - 1
 
 
 def _closed_for_good() -> str:
@@ -92,8 +91,8 @@ def round_asked_for(value: str | None) -> IntakeRound | None:
     current one (None when there is no round at all)."""
     if value in (None, ""):
         return current_round(utcnow())
-    text = str(value)
-    intake = db.session.get(IntakeRound, int(text)) if text.isdigit() and int(text) <= LARGEST_ID else None
+    round_id = parse_id(value)
+    intake = db.session.get(IntakeRound, round_id) if round_id is not None else None
     if intake is None:
         abort(404)
     return intake
