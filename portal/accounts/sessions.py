@@ -99,7 +99,9 @@ def live_session(key: str) -> UserSession | None:
     if not raw_id.isdigit() or not token or len(raw_id) > 18:
         return None
     # Always read anew (populate_existing): a session ended by another request or server counts at once.
-    record = db.session.get(UserSession, int(raw_id), options=[joinedload(UserSession.user)], populate_existing=True)
+    record = db.session.get(
+        UserSession, int(raw_id), options=[joinedload(UserSession.user).joinedload(User.roles)], populate_existing=True
+    )
     if record is None or record.ended_at is not None or not token_matches(token, record.token_hash):
         return None
     if is_lapsed(record, utcnow()) or not record.user.active:

@@ -65,19 +65,17 @@ ENUM_FIELDS = {
 # --- Rounds --------------------------------------------------------------------------------------------------------
 
 
-def current_round(now: dt.datetime) -> IntakeRound | None:
-    """The round open at now, else the next one to open, else the most recently closed one."""
-    open_round = db.session.scalars(
-        select(IntakeRound)
-        .where(IntakeRound.opens_at <= now, IntakeRound.closes_at > now)
-        .order_by(IntakeRound.closes_at)
-    ).first()
-    if open_round:
-        return open_round
-    upcoming = db.session.scalars(
-        select(IntakeRound).where(IntakeRound.opens_at > now).order_by(IntakeRound.opens_at)
-    ).first()
-    return upcoming or db.session.scalars(select(IntakeRound).order_by(IntakeRound.closes_at.desc())).first()
+def current_round(now: dt.datetime, rounds: list[IntakeRound] | None = None) -> IntakeRound | None:
+    """The round open at now, else the next one to open, else the most recently closed one; chosen among `rounds` (as
+    list_rounds gives them) when the caller has read them already, so that a page reads the rounds once."""
+    rounds = list_rounds() if rounds is None else rounds
+    open_rounds = [intake for intake in rounds if intake.opens_at <= now < intake.closes_at]
+    if open_rounds:
+        return min(open_rounds, key=lambda intake: intake.closes_at)
+    upcoming = [intake for intake in rounds if intake.opens_at > now]
+    if upcoming:
+        return min(upcoming, key=lambda intake: intake.opens_at)
+    return max(rounds, key=lambda intake: intake.closes_at, default=None)
 
 
 def list_rounds() -> list[IntakeRound]:

@@ -6,6 +6,9 @@ import math
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
 T = TypeVar("T")
 
 
@@ -61,3 +64,27 @@ class Page(Generic[T]):
     @property
     def last_number(self) -> int:
         return offset_of(self.page, self.per_page) + len(self.rows)
+
+
+@dataclass(frozen=True)
+class IdPage:
+    """The ids of one page in the list's order, the total count of matching rows and the page number shown."""
+
+    ids: list[int]
+    total: int
+    page: int
+
+
+def page_of_ids(session: Session, ids: Select, order: list[Any], page: Any, per_page: int) -> IdPage:
+    """One page of a list read as a deferred join: `ids` selects only the key column, filtered (no join, no order); this
+    orders it, cuts the page and counts every match in the same statement (a window count), so that the rows themselves
+    are then read for the page's ids alone. A page beyond the last one shows the last one (one more statement)."""
+    number = page_number(page)
+    windowed = ids.add_columns(func.count().over().label("total")).order_by(*order).limit(per_page)
+    found = session.execute(windowed.offset(offset_of(number, per_page))).all()
+    if found or number == 1:
+        return IdPage([row[0] for row in found], found[0].total if found else 0, number)
+    total = session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+    number = clamp_page(number, total, per_page)
+    found = session.execute(windowed.offset(offset_of(number, per_page))).all()
+    return IdPage([row[0] for row in found], total, number)

@@ -13,7 +13,10 @@ from portal.applications.models import STATE_LABELS, IntakeRound
 from portal.core.countries import country_choices
 from portal.core.i18n import LANGUAGE_NAMES
 from portal.reporting.lists import DECISION_FILTER_LABELS, SORT_LABELS
-from portal.supervisors.models import RESEARCH_FIELD_LABELS, University
+from portal.supervisors.models import RESEARCH_FIELD_LABELS
+
+# (value, label) pairs of a select field.
+Choices = Iterable[tuple[str, str]]
 
 
 def _round_choices(rounds: Iterable[IntakeRound]) -> list[tuple[str, str]]:
@@ -41,12 +44,12 @@ class ApplicationFilterForm(Form):
     sort = SelectField(_l("Order by"), choices=[], validate_choice=False)
     direction = SelectField(_l("Direction"), choices=_direction_choices, validate_choice=False)
 
-    def set_choices(self, rounds: Iterable[IntakeRound], universities: Iterable[University], round_id: int) -> None:
-        """Fill the choices (rounds and universities come from the database, the rest is fixed)."""
+    def set_choices(self, rounds: Iterable[IntakeRound], universities: Choices, round_id: int) -> None:
+        """Fill the choices (the rounds come from the database; universities as (code, name); the rest is fixed)."""
         self.round.choices = _round_choices(rounds)
         self.round.data = str(round_id)
         self.state.choices = [("", _l("All states"))] + [(state.value, label) for state, label in STATE_LABELS.items()]
-        self.university.choices = [("", _l("All universities"))] + [(u.code, u.name) for u in universities]
+        self.university.choices = [("", _l("All universities")), *universities]
         self.field.choices = [("", _l("All research fields"))] + [
             (value.value, label) for value, label in RESEARCH_FIELD_LABELS.items()
         ]
@@ -77,10 +80,10 @@ class PairingFilterForm(Form):
     round = SelectField(_l("Intake round"), choices=[], validate_choice=False)
     university = SelectField(_l("Supervisors at"), choices=[], validate_choice=False)
 
-    def set_choices(self, rounds: Iterable[IntakeRound], universities: Iterable[University], round_id: int) -> None:
+    def set_choices(self, rounds: Iterable[IntakeRound], universities: Choices, round_id: int) -> None:
         self.round.choices = _round_choices(rounds)
         self.round.data = str(round_id)
-        self.university.choices = [("", _l("All universities"))] + [(u.code, u.name) for u in universities]
+        self.university.choices = [("", _l("All universities")), *universities]
 
 
 class ConfirmForm(FlaskForm):

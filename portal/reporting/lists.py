@@ -29,7 +29,7 @@ from portal.applications.models import (
 )
 from portal.applications.queries import Side, SupervisedApplications, university_name
 from portal.core.countries import is_country
-from portal.core.pagination import Page, clamp_page, offset_of
+from portal.core.pagination import Page, page_of_ids
 from portal.core.templating import current_language
 from portal.supervisors.models import ResearchField, SupervisorProfile, University
 
@@ -321,18 +321,15 @@ def count_applications(filters: ListFilter) -> int:
 
 
 def applications_page(filters: ListFilter, page: Any = 1, per_page: int = PER_PAGE) -> Page[ListRow]:
-    """The page of matching applications (a page past the last one shows the last one): one count, one query."""
-    total = count_applications(filters)
-    number = clamp_page(page, total, per_page)
-    query = (
-        rows_query(current_language())
-        .where(*_conditions(filters))
-        .order_by(*_order(filters))
-        .limit(per_page)
-        .offset(offset_of(number, per_page))
-    )
-    rows = [to_row(row) for row in db.session.execute(query)] if total else []
-    return Page(rows, total, number, per_page)
+    """The page of matching applications (a page past the last one shows the last one): the page's ids and the count
+    from the applications table alone, then the rows of those ids — the same two statements on every page."""
+    order = _order(filters)
+    ids = page_of_ids(db.session, select(Application.id).where(*_conditions(filters)), order, page, per_page)
+    rows: list[ListRow] = []
+    if ids.ids:
+        query = rows_query(current_language()).where(Application.id.in_(ids.ids)).order_by(*order)
+        rows = [to_row(row) for row in db.session.execute(query)]
+    return Page(rows, ids.total, ids.page, per_page)
 
 
 def stream_rows(query: Select) -> Iterator[Any]:

@@ -86,13 +86,16 @@ def to_local(moment: dt.datetime | None, zone: str) -> dt.datetime | None:
     return moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
 
 
-def round_asked_for(value: str | None) -> IntakeRound | None:
+def round_asked_for(value: str | None, rounds: list[IntakeRound] | None = None) -> IntakeRound | None:
     """The round a coordinator's page shows (`?round=`): the one asked for (404 when there is no such round), else the
-    current one (None when there is no round at all)."""
+    current one (None when there is no round at all); among `rounds` when the page has read them already."""
     if value in (None, ""):
-        return current_round(utcnow())
+        return current_round(utcnow(), rounds)
     round_id = parse_id(value)
-    intake = db.session.get(IntakeRound, round_id) if round_id is not None else None
+    if rounds is not None:
+        intake = next((each for each in rounds if each.id == round_id), None)
+    else:
+        intake = db.session.get(IntakeRound, round_id) if round_id is not None else None
     if intake is None:
         abort(404)
     return intake

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 
@@ -19,6 +20,14 @@ from portal.supervisors.universities import UNIVERSITIES
 def list_universities() -> list[University]:
     """The nine universities, German ones first, in a stable order."""
     return list(db.session.scalars(select(University).order_by(University.country.desc(), University.id)))
+
+
+def university_choices() -> list[tuple[str, str]]:
+    """(code, name in the viewer's language) of the nine universities, German ones first, as list_universities orders
+    them: from the portal's reference data (what sync_universities writes), so that a filter form reads nothing."""
+    locale = get_locale()
+    key = {"de": "name_de", "zh": "name_zh"}.get(locale.language if locale else "en", "name_en")
+    return [(row["code"], row[key]) for row in sorted(UNIVERSITIES, key=lambda row: row["country"], reverse=True)]
 
 
 def sync_universities() -> int:

@@ -38,9 +38,9 @@ from tests.bench.seed_applications import (
 )
 from tests.bench.seed_people import KNOWN, staff_and_supervisors
 from tests.bench.seed_review import decision_rows, outbox_rows, review_rows, statement_rows
-from tests.bench.settings import ROOT, SECRET_KEY, Settings
+from tests.bench.settings import ROOT, SECRET_KEY, TOTP_SECRET, Settings
 
-SEED_VERSION = 3
+SEED_VERSION = 4
 BATCH = 5000
 MARKER = Table("bench_seed", MetaData(), Column("params", Text))
 MARKER_FILE = "seed.json"
@@ -176,6 +176,7 @@ def fill(settings: Settings) -> SeedInfo:
         )
         load.rows("decisions", decision_rows(plans, people.coordinator))
         load.rows("outbox_emails", outbox_rows(plans))
+        load.rows("second_factors", [second_factor_row(app, people.coordinator, now)])
         if connection.dialect.name == "postgresql":
             _advance_sequences(connection, tables)
     if engine.dialect.name == "postgresql":
@@ -187,6 +188,13 @@ def fill(settings: Settings) -> SeedInfo:
     return SeedInfo(
         current_round=seeded[0].id, previous_round=seeded[1].id, dossier_application=1, accounts=dict(KNOWN)
     )
+
+
+def second_factor_row(app: Any, user_id: int, now: dt.datetime) -> dict[str, Any]:
+    """The coordinator's authenticator app (TOTP_SECRET, encrypted as the portal does): staff sign in with a code."""
+    with app.app_context():
+        secret = ref("encrypt")(TOTP_SECRET, ref("totp_purpose"))
+    return {"id": 1, "user_id": user_id, "secret": secret, "enabled_at": now, "last_step": 0}
 
 
 def _tables() -> dict[str, Table]:

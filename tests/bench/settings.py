@@ -14,6 +14,8 @@ SERVER_LOG = BENCH_DIR / "results" / "gunicorn.log"
 # Every account the benchmark signs in with has this password (the database is throw-away).
 PASSWORD = "bench-password-2026"
 SECRET_KEY = "bench-only-secret-key-" + "x" * 24
+# The coordinator's authenticator app (staff sign in with a second factor).
+TOTP_SECRET = "BENCHBENCHBENCHBENCHBENCHBENCH23"
 USER_AGENT = "portal-bench"
 
 # The reference routes tests/bench/wsgi.py mounts, and its header with the number of SQL statements of a request.

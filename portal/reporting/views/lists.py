@@ -23,14 +23,14 @@ from portal.reporting.views import bp
 from portal.review.ranking import RankingFilter
 from portal.rounds.services import round_asked_for
 from portal.supervisors.models import University
-from portal.supervisors.services import list_universities
+from portal.supervisors.services import university_choices
 
 FORMAT = "<any(csv, xlsx):export_format>"
 
 
-def _round() -> IntakeRound | None:
+def _round(rounds: list[IntakeRound] | None = None) -> IntakeRound | None:
     """The round asked for (404 if unknown), else the current one (None when there is no round at all)."""
-    return round_asked_for(request.args.get("round"))
+    return round_asked_for(request.args.get("round"), rounds)
 
 
 def _export_round() -> IntakeRound:
@@ -55,12 +55,13 @@ def _export(table: Table, export_format: str):
 @bp.get("/coordination/applications/")
 @coordinator_only
 def applications():
-    intake = _round()
+    rounds = list_rounds()
+    intake = _round(rounds)
     if intake is None:
         return render_template("reporting/applications.html", intake=None)
     filters = ListFilter.from_args(request.args, intake.id)
     form = ApplicationFilterForm(request.args)
-    form.set_choices(list_rounds(), list_universities(), intake.id)
+    form.set_choices(rounds, university_choices(), intake.id)
     page = lists.applications_page(filters, request.args.get("page"))
     args = filters.query_args()
     return render_template(
@@ -86,7 +87,7 @@ def pairing():
         return render_template("reporting/pairing.html", intake=None)
     filters = PairingFilter.from_args(request.args, intake.id)
     form = PairingFilterForm(request.args)
-    form.set_choices(list_rounds(), list_universities(), intake.id)
+    form.set_choices(list_rounds(), university_choices(), intake.id)
     groups = pairings.pairing_groups(filters)
     return render_template("reporting/pairing.html", intake=intake, form=form, groups=groups, args=filters.query_args())
 
