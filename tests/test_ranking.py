@@ -219,6 +219,23 @@ def test_ranking_costs_the_same_number_of_queries_for_few_and_many(client, coord
         assert len(references_in(pages[few, query])) == 2 and len(references_in(pages[many, query])) == 9
 
 
+@pytest.mark.parametrize("sort", list(ranking.RankingSort))
+def test_pages_of_the_ranking_follow_one_another_in_the_order_of_the_whole(sort):
+    intake = IntakeRoundFactory()
+    for index, scores in enumerate([5, 3, (4, 4, 4, 4, 3), None, 2, 5, (1, 5, 1, 5, 1), 4, None, 3, 3]):
+        application = judged(intake, state=S.UNDER_REVIEW, family=f"Family{(index * 7) % 11:02d}")
+        if scores is not None:
+            add_review(application, scores)
+            add_review(application, 3)
+    db.session.commit()
+    filters = ranking.RankingFilter(sort=sort)
+    whole = [row.application.reference for row in ranking.ranking(intake.id, filters)]
+    pages = [ranking.ranking_page(intake.id, filters, number, per_page=4) for number in (1, 2, 3)]
+    assert [row.application.reference for page in pages for row in page.rows] == whole
+    assert [page.total for page in pages] == [11, 11, 11] and [len(page.rows) for page in pages] == [4, 4, 3]
+    assert ranking.ranking_page(intake.id, filters, 99, per_page=4).page == 3  # beyond the end: the last page
+
+
 def test_round_chooser_links_to_ranking_decisions_and_assignments(client, coordinator, scenario):
     response = client.get("/review/rounds/")
     assert response.status_code == 200

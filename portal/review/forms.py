@@ -241,8 +241,9 @@ class RankingFilterForm(Form):
     field = SelectField(_l("Research field"), choices=[], validate_choice=False)
     sort = SelectField(_l("Order"), choices=sort_options)
 
-    def set_choices(self, universities) -> None:
-        self.university.choices = [("", _l("All universities"))] + [(u.code, u.name) for u in universities]
+    def set_choices(self, universities: list[tuple[str, str]]) -> None:
+        """Fill the choices; universities as (code, name) pairs (supervisors.services.university_choices)."""
+        self.university.choices = [("", _l("All universities")), *universities]
         self.field.choices = [("", _l("All research fields"))] + [
             (value.value, label) for value, label in RESEARCH_FIELD_LABELS.items()
         ]

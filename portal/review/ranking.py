@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import reduce
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
@@ -21,6 +22,7 @@ from sqlalchemy.orm import defaultload, joinedload
 from portal import db
 from portal.accounts.models import User
 from portal.applications.models import Application, Decision, display_name
+from portal.core.pagination import Page, page_of_ids
 from portal.review.models import (
     CRITERIA,
     Recommendation,
@@ -35,6 +37,8 @@ from portal.supervisors.models import ResearchField, SupervisorProfile, Universi
 
 # Reviewers whose means lie this far apart (or further) disagree strongly: the committee should talk about it.
 DISAGREEMENT_SPREAD = 1.5
+# Applications per page of the ranking.
+PER_PAGE = 50
 
 
 class RankingSort(enum.StrEnum):
@@ -242,9 +246,56 @@ def sort_rows(rows: Iterable[RankingRow], sort: RankingSort) -> list[RankingRow]
 
 
 def ranking(round_id: int, filters: RankingFilter) -> list[RankingRow]:
-    """The round's submitted, under-review and decided applications matching the filters, in the asked order."""
+    """The round's submitted, under-review and decided applications matching the filters, in the asked order (all of
+    them: for the exports)."""
     ids = _filtered(select(Application.id), round_id, filters)
     return sort_rows(_rows_for(ids), filters.sort)
+
+
+def _review_totals() -> Select:
+    """Per application with submitted reviews: the mean of the reviews' score sums and the largest gap between two of
+    them (sums over the same criteria order as the means do)."""
+    total = reduce(operator.add, (getattr(Review, name) for name in CRITERIA))
+    sums = (
+        select(ReviewAssignment.application_id, total.label("total"))
+        .join(Review, Review.assignment_id == ReviewAssignment.id)
+        .where(Review.submitted_at.is_not(None))
+        .subquery()
+    )
+    return (
+        select(
+            sums.c.application_id,
+            func.avg(sums.c.total).label("mean_total"),
+            (func.max(sums.c.total) - func.min(sums.c.total)).label("gap"),
+        )
+        .group_by(sums.c.application_id)
+        .subquery()
+    )
+
+
+def _ordered_ids(round_id: int, filters: RankingFilter) -> tuple[Select, list[Any]]:
+    """The ids of the matching applications and the ORDER BY that sort_rows applies to whole rows."""
+    ids = _filtered(select(Application.id), round_id, filters)
+    last = [Application.reference.asc().nulls_last(), Application.id.asc()]
+    if filters.sort in (RankingSort.MEAN, RankingSort.SPREAD):
+        totals = _review_totals()
+        ids = ids.outerjoin(totals, totals.c.application_id == Application.id)
+        key = totals.c.mean_total if filters.sort == RankingSort.MEAN else totals.c.gap
+        return ids, [key.desc().nulls_last(), *last]
+    if filters.sort == RankingSort.NAME:
+        ids = ids.join(User, User.id == Application.applicant_id)
+        family = func.lower(func.coalesce(func.nullif(Application.family_name, ""), User.name))
+        return ids, [family.asc(), func.lower(Application.given_names).asc(), Application.id.asc()]
+    return ids, last
+
+
+def ranking_page(round_id: int, filters: RankingFilter, page: Any = 1, per_page: int = PER_PAGE) -> Page[RankingRow]:
+    """One page of the ranking: the page's ids in the asked order (with the count) from the database, then its rows
+    with their reviews and statements: the same statements on every page, whatever the size of the round."""
+    ids, order = _ordered_ids(round_id, filters)
+    found = page_of_ids(db.session, ids, order, page, per_page)
+    rows = {row.application.id: row for row in _rows_for(select(Application.id).where(Application.id.in_(found.ids)))}
+    return Page([rows[id_] for id_ in found.ids if id_ in rows], found.total, found.page, per_page)
 
 
 def row_for(application: Application) -> RankingRow:

@@ -20,7 +20,7 @@ from portal.review import ranking as ranking_service
 from portal.review.forms import DecisionForm, RankingFilterForm, ReleaseForm
 from portal.review.history import application_history
 from portal.review.views import bp
-from portal.supervisors.services import list_universities
+from portal.supervisors.services import university_choices
 
 
 @bp.get("/rounds/")
@@ -40,20 +40,27 @@ def _sort_links(intake: IntakeRound, filters: ranking_service.RankingFilter) -> 
     }
 
 
+def _page_args(intake: IntakeRound, filters: ranking_service.RankingFilter) -> dict[str, object]:
+    """The ranking's address arguments besides the page: the round, the filters and the order."""
+    chosen = {"university": filters.university, "field": filters.field, "sort": filters.sort.value}
+    return {"round_id": intake.id, **{key: value for key, value in chosen.items() if value}}
+
+
 @bp.get("/rounds/<int:round_id>/ranking")
 @coordinator_only
 def ranking(round_id: int):
     intake = round_or_404(round_id)
     form = RankingFilterForm(request.args)
-    form.set_choices(list_universities())
+    form.set_choices(university_choices())
     filters = ranking_service.RankingFilter.from_values(form.university.data, form.field.data, form.sort.data)
     return render_template(
         "review/coordination/ranking.html",
         intake=intake,
         form=form,
         filters=filters,
-        rows=ranking_service.ranking(intake.id, filters),
+        page=ranking_service.ranking_page(intake.id, filters, request.args.get("page")),
         sort_links=_sort_links(intake, filters),
+        page_args=_page_args(intake, filters),
         disagreement=ranking_service.DISAGREEMENT_SPREAD,
     )
 
