@@ -3,6 +3,7 @@ the doctoral offices' lists and the supervisor pairing list, and who may not see
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import re
@@ -296,6 +297,11 @@ def test_the_list_costs_the_same_number_of_queries_for_few_and_many(client, coor
     for query in ("", "&sort=name&university=TONGJI", "&decision=none&q=wang&sort=state&direction=desc"):
         assert count_queries(lambda q=query: fetch(few, q)) == count_queries(lambda q=query: fetch(many, q))
         assert 0 < len(ids_in(pages[few, query])) <= 2 and len(ids_in(pages[many, query])) > 2
+
+
+def test_the_rows_query_selects_the_fields_of_a_row_in_their_order():
+    selected = [column.name for column in listing.rows_query("en").selected_columns]
+    assert selected == [field.name for field in dataclasses.fields(listing.ListRow)]
 
 
 def test_list_sort_enum_and_filter_round_trip():

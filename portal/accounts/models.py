@@ -44,7 +44,7 @@ class User(UserMixin, db.Base):
     last_login_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime)
 
     roles: Mapped[list[UserRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role"
+        back_populates="user", cascade="all, delete-orphan", order_by="UserRole.role"
     )
     second_factor: Mapped[SecondFactor | None] = relationship(
         back_populates="user", cascade="all, delete-orphan", uselist=False

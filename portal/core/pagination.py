@@ -12,10 +12,15 @@ from sqlalchemy.orm import Session
 T = TypeVar("T")
 
 
+# No list has this many pages: a larger number asks for a page beyond the end (shown as the last page), and offsets stay
+# within the databases' integer range.
+MAX_PAGE = 1_000_000
+
+
 def page_number(value: Any) -> int:
-    """The page asked for in a request argument: a whole number from 1, else 1."""
+    """The page asked for in a request argument: a whole number from 1 (at most MAX_PAGE), else 1."""
     try:
-        return max(1, int(value))
+        return min(max(1, int(value)), MAX_PAGE)
     except (TypeError, ValueError, OverflowError):
         return 1
 

@@ -49,11 +49,13 @@ class ExportFormat(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Column(Generic[T]):
-    """A column of an export: its title (translated when the export is made), its value per row, its Excel width."""
+    """A column of an export: its title (translated when the export is made), its value per row, its Excel width;
+    `same` (for translated labels): the value is computed once per distinct `same(row)` of an export, not per row."""
 
     title: Any
     value: Callable[[T], Cell]
     width: int = 18
+    same: Callable[[T], Any] | None = None
 
 
 def _label(value: Any) -> str:
@@ -62,14 +64,14 @@ def _label(value: Any) -> str:
 
 APPLICATION_COLUMNS: tuple[Column[ListRow], ...] = (
     Column(_l("Reference"), lambda r: r.reference, 15),
-    Column(_l("State"), lambda r: r.state.label, 14),
+    Column(_l("State"), lambda r: r.state.label, 14, same=lambda r: r.state),
     Column(_l("Family name"), lambda r: r.family_name),
     Column(_l("Given names"), lambda r: r.given_names),
     Column(_l("Native name"), lambda r: r.native_name, 14),
     Column(_l("Email"), lambda r: r.email, 28),
-    Column(_l("Nationality"), lambda r: country_name(r.nationality), 16),
+    Column(_l("Nationality"), lambda r: country_name(r.nationality), 16, same=lambda r: r.nationality),
     Column(_l("Date of birth"), lambda r: r.date_of_birth, 12),
-    Column(_l("Research field"), lambda r: _label(r.research_field), 22),
+    Column(_l("Research field"), lambda r: _label(r.research_field), 22, same=lambda r: r.research_field),
     Column(_l("Proposal title"), lambda r: r.proposal_title, 40),
     Column(_l("German supervisor"), lambda r: r.german_supervisor, 24),
     Column(_l("University of the German supervisor"), lambda r: r.german_university, 28),
@@ -77,7 +79,7 @@ APPLICATION_COLUMNS: tuple[Column[ListRow], ...] = (
     Column(_l("University of the Chinese supervisor"), lambda r: r.chinese_university, 28),
     # A number, not "1/2": Excel would read "1/2" in a CSV as a date (2 January).
     Column(_l("Letters of recommendation received (of 2)"), lambda r: r.letters_received, 12),
-    Column(_l("Decision"), lambda r: _label(r.decision), 14),
+    Column(_l("Decision"), lambda r: _label(r.decision), 14, same=lambda r: r.decision),
     Column(_l("Submitted at (UTC)"), lambda r: r.submitted_at, 21),
 )
 
@@ -108,6 +110,20 @@ PAIRING_COLUMNS: tuple[Column[PairingRow], ...] = (
 )
 
 
+def _once_per_key(column: Column[T]) -> Callable[[T], Cell]:
+    """The column's value, computed once per distinct key (a label is translated once per export, not per row)."""
+    known: dict[Any, Cell] = {}
+    same, value = column.same, column.value
+
+    def cell(row: T) -> Cell:
+        key = same(row)
+        if key not in known:
+            known[key] = value(row)
+        return known[key]
+
+    return cell
+
+
 @dataclass(frozen=True)
 class Table(Generic[T]):
     """A list to export: its columns and rows, the filters that chose them, and what names and records the export."""
@@ -126,8 +142,9 @@ class Table(Generic[T]):
         return [str(column.title) for column in self.columns]
 
     def cells(self) -> Iterator[list[Cell]]:
+        values = [_once_per_key(column) if column.same else column.value for column in self.columns]
         for row in self.rows():
-            yield [column.value(row) for column in self.columns]
+            yield [value(row) for value in values]
 
     def widths(self) -> list[int]:
         return [column.width for column in self.columns]

@@ -149,7 +149,7 @@ class ListFilter:
 # --- Rows --------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ListRow:
     """One application as the lists and the exports show it."""
 
@@ -312,7 +312,9 @@ def _order(filters: ListFilter) -> list[Any]:
 
 
 def to_row(row: Any) -> ListRow:
-    return ListRow(**row._mapping)
+    # Positional: rows_query selects ListRow's fields in their order (a test holds them together); building rows from
+    # a mapping per row costs a third of a 20,000-row export.
+    return ListRow(*row)
 
 
 def count_applications(filters: ListFilter) -> int:
