@@ -8,6 +8,7 @@ import datetime as dt
 import re
 
 import pytest
+from flask_babel import force_locale, gettext
 from sqlalchemy import select, update
 
 from portal import db
@@ -85,9 +86,14 @@ def test_a_stale_page_or_a_past_deadline_offers_nothing(client, coordinator, wor
     url = f"/coordination/offers/{world['intake']}/next"
     before = (len(emails()), len(actions("")))
     stale = client.post(url, data=next_form(world, world["waiting"][0]))  # not the next one
-    assert stale.status_code == 200 and "The waiting list has changed" in stale.get_data(as_text=True)
     past = next_form(world, world["waiting"][1], deadline="2020-01-01T12:00")
-    assert "Please give an answer deadline in the future." in client.post(url, data=past).get_data(as_text=True)
+    with force_locale("de"):  # the coordinator's language
+        changed, future = (
+            gettext("The waiting list has changed since you opened the page. Please check who is next."),
+            gettext("Please give an answer deadline in the future."),
+        )
+    assert stale.status_code == 200 and changed in stale.get_data(as_text=True)
+    assert future in client.post(url, data=past).get_data(as_text=True)
     assert offer_for(world["waiting"][1]) is None and outcome_of(world["waiting"][1]) == DecisionOutcome.WAITING_LIST
     assert (len(emails()), len(actions(""))) == before
 
@@ -139,10 +145,13 @@ def test_the_settings_set_the_deadline_and_a_checklist_in_three_languages(client
 
 def test_a_step_needs_its_english_text_and_the_deadline_the_future(client, coordinator, world):
     url = f"/coordination/offers/{world['intake']}/settings"
+    with force_locale("de"):  # the coordinator's language
+        english = gettext("Please give the English text: it is shown where no translation is given.")
+        future = gettext("Please choose a deadline in the future.")
     page = client.post(url, data=settings_form(0, "2030-06-30T18:00", [("", "", "Nur Deutsch", "")]))
-    assert page.status_code == 200 and "Please give the English text" in page.get_data(as_text=True)
+    assert page.status_code == 200 and english in page.get_data(as_text=True)
     page = client.post(url, data=settings_form(0, "2020-06-30T18:00", []))
-    assert "Please choose a deadline in the future." in page.get_data(as_text=True)
+    assert future in page.get_data(as_text=True)
     assert db.session.scalar(select(OfferSettings)) is None and db.session.scalar(select(ChecklistItem)) is None
 
 
