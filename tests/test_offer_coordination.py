@@ -191,3 +191,26 @@ def test_only_coordinators_open_the_offers_pages(client, world, role):
     for path in ("/coordination/offers/", f"/coordination/offers/{intake}", f"/coordination/offers/{intake}/settings"):
         assert client.get(path).status_code == 403
     assert client.post(f"/coordination/offers/{intake}/next", data={}).status_code == 403
+
+
+def test_a_new_round_deadline_moves_only_the_unanswered_offers_made_at_the_release(client, coordinator, world):
+    decline(world["admitted"][1])
+    url = f"/coordination/offers/{world['intake']}"
+    client.post(f"{url}/next", data=next_form(world, world["waiting"][1], confirm_capacity="y"))
+    kept = offer_for(world["waiting"][1]).deadline
+    declined_deadline = offer_for(world["admitted"][1]).deadline
+    assert client.post(f"{url}/settings", data=settings_form(0, "2031-01-31T12:00", [])).status_code == 302
+    moved = dt.datetime(2031, 1, 31, 4, 0, tzinfo=dt.UTC)  # noon in Shanghai
+    assert offer_for(world["admitted"][0]).deadline == moved
+    assert offer_for(world["waiting"][1]).deadline == kept
+    assert offer_for(world["admitted"][1]).deadline == declined_deadline
+
+
+def test_a_time_that_does_not_exist_is_refused(client, coordinator, world):
+    url = f"/coordination/offers/{world['intake']}/settings"
+    data = settings_form(0, "2030-03-31T02:30", []) | {"zone": "Europe/Berlin"}  # the clocks jump from 2:00 to 3:00
+    page = client.post(url, data=data)
+    with force_locale("de"):
+        message = gettext("This time does not exist in the chosen zone (the clocks go forward then).")
+    assert page.status_code == 200 and message in page.get_data(as_text=True)
+    assert db.session.scalar(select(OfferSettings)) is None
