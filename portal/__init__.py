@@ -76,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.dashboard.views import bp as dashboard_bp
     from portal.main.views import bp as main_bp
     from portal.notifications.views import bp as notifications_bp
+    from portal.offers.views import bp as offers_bp
     from portal.people.views import bp as people_bp
     from portal.privacy.views import bp as privacy_bp
     from portal.referees.views import bp as referees_bp
@@ -100,16 +101,25 @@ def register_blueprints(app: Flask) -> None:
         notifications_bp,
         auditlog_bp,
         privacy_bp,
+        offers_bp,
     ):
         app.register_blueprint(blueprint)
 
 
 def register_permission_rules() -> None:
     """Rules one domain adds to another's permissions, registered here and nowhere else."""
+    from portal.applications.capacity import add_place_given_up_rule
+    from portal.applications.panels import add_status_panel
     from portal.applications.permissions import add_read_rule
+    from portal.offers.services import offer_on_release, place_given_up
+    from portal.offers.views import offer_panel
+    from portal.review.decisions import add_release_hook
     from portal.review.permissions import can_review
 
     add_read_rule(can_review)  # the assigned committee reads the application and its documents
+    add_place_given_up_rule(place_given_up)  # a declined or expired offer frees the supervisors' capacity
+    add_release_hook(offer_on_release)  # a released admission offers the place
+    add_status_panel(offer_panel)  # the applicant answers the offer on the status page
 
 
 def register_cli(app: Flask) -> None:

@@ -9,6 +9,8 @@ it reveals nothing). A supervisor who is not chosen and a committee member who i
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from portal import db
@@ -146,3 +148,26 @@ def test_the_supervisors_statements_show_where_the_table_allows(client, world, v
     page = client.get(paths[path]).get_data(as_text=True)
     partner = application.chinese_supervisor.display_name
     assert (StatementAnswer.WILLING.label in page and partner in page) is shown
+
+
+# The offer of a place (issue 10): only its applicant sees it on the status page and may answer it; other applicants
+# get 404 (they must not learn it exists), every other role 403 from the applicant-only decorator.
+OFFER_ROW = (302, 404, 403, 403, 403, 403, 403, 403, 403)
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_only_the_applicant_sees_and_answers_the_offer(client, world, viewer):
+    from portal.applications.models import ApplicationState, DecisionOutcome
+    from portal.offers.services import make_offer
+    from tests.factories import add_decision
+
+    application, people, paths = world
+    application.state = ApplicationState.DECIDED
+    add_decision(application, DecisionOutcome.ADMIT, released_at=utcnow())
+    offer = make_offer(application, deadline=utcnow() + dt.timedelta(days=3), now=utcnow(), by=None, waiting=False)
+    db.session.commit()
+    sign_in(client, people[viewer])
+    page = client.get(paths["application"])
+    assert ('id="offer"' in page.get_data(as_text=True)) is (viewer == "owner")
+    stale = {"version": "999", "accept": "y"}  # reaches the service for the owner, who is refused: nothing changes
+    assert client.post(f"/offers/{offer.id}/answer", data=stale).status_code == OFFER_ROW[VIEWERS.index(viewer)]

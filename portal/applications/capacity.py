@@ -1,4 +1,5 @@
-"""A supervisor's capacity in a round, written once: the admitted candidates of the round, on either side of the pair.
+"""A supervisor's capacity in a round, written once: the admitted candidates of the round, on either side of the pair,
+who still hold their place (a declined or expired offer gives it up: the rule the factory adds from portal.offers).
 
 The directory offers only supervisors below their capacity, a decision that admits beyond it is refused until the
 coordinator confirms it, and every page that speaks of capacity uses `capacity_message`.
@@ -6,19 +7,30 @@ coordinator confirms it, and every page that speaks of capacity uses `capacity_m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, not_, or_, select
 
 from portal import db
 from portal.applications.models import Application, ApplicationState, Decision, DecisionOutcome
 from portal.supervisors.models import SupervisorProfile
 
+# Conditions over Application under which an admitted candidate no longer holds a place (the offer declined or
+# expired: portal.offers), added by the factory (`add_place_given_up_rule`).
+_GIVEN_UP: list[Callable[[], ColumnElement[bool]]] = []
+
+
+def add_place_given_up_rule(condition: Callable[[], ColumnElement[bool]]) -> None:
+    """Count no admitted application for which condition() holds (registered once per rule)."""
+    if condition not in _GIVEN_UP:
+        _GIVEN_UP.append(condition)
+
 
 def _admitted(round_id: int | None) -> Select:
-    """The admitted, not withdrawn applications of the round."""
-    return (
+    """The admitted, not withdrawn applications of the round that still hold their place."""
+    query = (
         select(Application.id, Application.german_supervisor_id, Application.chinese_supervisor_id)
         .join(Decision, Decision.application_id == Application.id)
         .where(
@@ -27,6 +39,9 @@ def _admitted(round_id: int | None) -> Select:
             Application.state != ApplicationState.WITHDRAWN,
         )
     )
+    for condition in _GIVEN_UP:
+        query = query.where(not_(condition()))
+    return query
 
 
 def admitted_counts(round_id: int | None):

@@ -18,6 +18,7 @@ from portal.review.history import USER_DETAIL_KEYS
 ACTION_LABELS = {
     **APPLICATION_ACTION_LABELS,
     "access.refused": _l("Refused access to a staff page"),
+    "offers.settings_saved": _l("Offers' deadline and next steps saved"),
     "account.created": _l("New account created"),
     "account.activated": _l("Account activated"),
     "account.deactivated": _l("Account deactivated"),

@@ -9,7 +9,7 @@ another change (another coordinator's decision, a release), is refused with `cor
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,15 @@ from portal.review.ranking import RankingRow, row_for
 from portal.supervisors.models import SupervisorProfile
 
 DECIDABLE_STATES = {ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW, ApplicationState.DECIDED}
+
+# What else happens when a decision is released (the offer of a place: portal.offers), added by the factory.
+_RELEASE_HOOKS: list[Callable[[Application, dt.datetime], None]] = []
+
+
+def add_release_hook(hook: Callable[[Application, dt.datetime], None]) -> None:
+    """Call hook(application, now) for each released decision, in the release's transaction (registered once)."""
+    if hook not in _RELEASE_HOOKS:
+        _RELEASE_HOOKS.append(hook)
 
 
 class DecisionError(RuleViolation):
@@ -226,6 +235,8 @@ def release(intake: IntakeRound, application_ids: Iterable[int], *, by: User, no
     flush_or_stale()
     for application in released:
         _tell_applicant(application)
+        for hook in _RELEASE_HOOKS:
+            hook(application, now)
         audit.record(
             "decision.released", application, actor_id=by.id, details={"outcome": application.decision.outcome.value}
         )

@@ -14,6 +14,7 @@ from flask_login import current_user
 from portal.applications import services, workflow
 from portal.applications.forms import ApplicationForm, StartForm, StepForm, SubmitForm, WithdrawForm
 from portal.applications.models import Application
+from portal.applications.panels import status_panels
 from portal.applications.permissions import application_for, can_view, is_owner
 from portal.applications.steps import STEPS, step_by_key, step_statuses
 from portal.core.operations import Outcome, attempt
@@ -104,6 +105,7 @@ def overview(application_id: int):
         "applications/overview.html",
         application=application,
         statuses=step_statuses(application),
+        panels=status_panels(application),
     )
 
 
