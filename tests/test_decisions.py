@@ -19,6 +19,7 @@ from portal.core.audit import AuditEvent
 from portal.core.outbox import OutboxEmail
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
+from portal.offers.services import offer_of
 from portal.review import decisions
 from tests.conftest import sign_in
 from tests.factories import IntakeRoundFactory, UserFactory, add_decision, add_review, judged, supervisor
@@ -55,7 +56,9 @@ def actions_of(application_id: int) -> list[str]:
 
 
 def decision_emails() -> list[OutboxEmail]:
-    return list(db.session.scalars(select(OutboxEmail).where(OutboxEmail.template.like("decision_%"))))
+    # An admission released is told by the offer of the place (portal.offers), in one email.
+    query = select(OutboxEmail).where(OutboxEmail.template.like("decision_%") | (OutboxEmail.template == "offer_made"))
+    return list(db.session.scalars(query))
 
 
 def decide(client, application_id: int, outcome: str, note: str = "", **extra):
@@ -273,16 +276,19 @@ def test_release_shows_a_preview_first_then_releases_and_writes_emails_in_each_l
     assert released_ids() == {decided_round["admitted"], decided_round["rejected"]}
 
     emails = {email.template: email for email in decision_emails()}
-    assert set(emails) == {"decision_admit", "decision_reject"}
+    assert set(emails) == {"offer_made", "decision_reject"}
     for template, application_id, language in (
-        ("decision_admit", decided_round["admitted"], "de"),
+        ("offer_made", decided_round["admitted"], "de"),
         ("decision_reject", decided_round["rejected"], "zh"),
     ):
         application = db.session.get(Application, application_id)
         email = emails[template]
         assert email.language == language and email.recipient == application.applicant.email
         with force_locale(language):
-            expected = render_template(f"notifications/email/{template}.subject.txt", application=application)
+            offer = offer_of(application)  # the admission's email is the offer's
+            expected = render_template(
+                f"notifications/email/{template}.subject.txt", application=application, offer=offer
+            )
         assert email.subject == " ".join(expected.split()) and application.reference in email.subject
         assert f"/application/{application_id}" in email.body
         assert actions_of(application_id)[-1] == "decision.released"
@@ -296,7 +302,7 @@ def test_release_only_the_selected(client, coordinator, decided_round):
     assert "You are about to release 1 decision." in preview.get_data(as_text=True)
     client.post(url, data={"application_ids": [decided_round["admitted"]], "confirm": "y"})
     assert released_ids() == {decided_round["admitted"]}
-    assert [email.template for email in decision_emails()] == ["decision_admit"]
+    assert [email.template for email in decision_emails()] == ["offer_made"]
 
 
 def test_release_needs_a_selection_and_never_sends_twice(client, coordinator, decided_round):

@@ -90,12 +90,14 @@ def make_offer(application: Application, *, deadline: dt.datetime, now: dt.datet
     return offer
 
 
-def offer_on_release(application: Application, now: dt.datetime) -> None:
-    """A released admission offers the place (once), until the round's deadline."""
+def offer_on_release(application: Application, now: dt.datetime) -> bool:
+    """A released admission offers the place (once), until the round's deadline; the offer's email is also the one
+    that tells the applicant of the admission (returns True then)."""
     decision = application.decision
     if decision is None or decision.outcome != DecisionOutcome.ADMIT or offer_of(application) is not None:
-        return
+        return False
     make_offer(application, deadline=deadline_for(application.intake_round, now), now=now, by=None, waiting=False)
+    return True
 
 
 def _ensure_answerable(offer: Offer, now: dt.datetime) -> None:

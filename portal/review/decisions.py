@@ -32,11 +32,12 @@ from portal.supervisors.models import SupervisorProfile
 
 DECIDABLE_STATES = {ApplicationState.SUBMITTED, ApplicationState.UNDER_REVIEW, ApplicationState.DECIDED}
 
-# What else happens when a decision is released (the offer of a place: portal.offers), added by the factory.
-_RELEASE_HOOKS: list[Callable[[Application, dt.datetime], None]] = []
+# What else happens when a decision is released (the offer of a place: portal.offers), added by the factory. A hook
+# returns True when it has told the applicant about the decision itself (one email, not two).
+_RELEASE_HOOKS: list[Callable[[Application, dt.datetime], bool]] = []
 
 
-def add_release_hook(hook: Callable[[Application, dt.datetime], None]) -> None:
+def add_release_hook(hook: Callable[[Application, dt.datetime], bool]) -> None:
     """Call hook(application, now) for each released decision, in the release's transaction (registered once)."""
     if hook not in _RELEASE_HOOKS:
         _RELEASE_HOOKS.append(hook)
@@ -234,9 +235,9 @@ def release(intake: IntakeRound, application_ids: Iterable[int], *, by: User, no
         application.updated_at = now  # bumps the version: an open decision form can no longer change it
     flush_or_stale()
     for application in released:
-        _tell_applicant(application)
-        for hook in _RELEASE_HOOKS:
-            hook(application, now)
+        told = [hook(application, now) for hook in _RELEASE_HOOKS]  # every hook runs
+        if not any(told):
+            _tell_applicant(application)
         audit.record(
             "decision.released", application, actor_id=by.id, details={"outcome": application.decision.outcome.value}
         )
