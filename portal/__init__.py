@@ -83,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.review.views import bp as review_bp
     from portal.review.views.supervise import bp as supervise_bp
     from portal.rounds.views import bp as rounds_bp
+    from portal.saml.views import bp as saml_bp
     from portal.supervisors.views import bp as supervisors_bp
 
     for blueprint in (
@@ -100,16 +101,20 @@ def register_blueprints(app: Flask) -> None:
         notifications_bp,
         auditlog_bp,
         privacy_bp,
+        saml_bp,
     ):
         app.register_blueprint(blueprint)
 
 
 def register_permission_rules() -> None:
     """Rules one domain adds to another's permissions, registered here and nowhere else."""
+    from portal.accounts.services import add_password_rule
     from portal.applications.permissions import add_read_rule
     from portal.review.permissions import can_review
+    from portal.saml.services import password_refusal
 
     add_read_rule(can_review)  # the assigned committee reads the application and its documents
+    add_password_rule(password_refusal)  # staff required to sign in with their university
 
 
 def register_cli(app: Flask) -> None:

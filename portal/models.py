@@ -11,4 +11,5 @@ def import_all_models() -> None:
     import portal.core.outbox
     import portal.reporting.models
     import portal.review.models
+    import portal.saml.models
     import portal.supervisors.models  # noqa: F401
