@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.rounds.views import bp as rounds_bp
     from portal.saml.views import bp as saml_bp
     from portal.supervisors.views import bp as supervisors_bp
+    from portal.viewas.views import bp as viewas_bp
 
     for blueprint in (
         main_bp,
@@ -102,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
         auditlog_bp,
         privacy_bp,
         saml_bp,
+        viewas_bp,
     ):
         app.register_blueprint(blueprint)
 
