@@ -18,10 +18,11 @@ from cryptography.x509.oid import NameOID
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, class_name
 from saml2.config import Config, IdPConfig
 from saml2.metadata import entities_descriptor, entity_descriptor
-from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_TRANSIENT
+from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_TRANSIENT, NameID
 from saml2.samlp import response_from_string
 from saml2.server import Server
 from saml2.sigver import pre_signature_part, security_context
+from saml2.xmldsig import SIG_RSA_SHA256
 
 IDP = "https://idp.tu-clausthal.test/idp/shibboleth"
 OTHER_IDP = "https://idp.example-institute.test/idp/shibboleth"
@@ -131,6 +132,16 @@ class IdentityProvider:
         if rewrite is not None:
             response = self._signed(rewrite(response))
         return base64.b64encode(response.encode("utf-8")).decode("ascii")
+
+    def logout_request(self, destination: str, sp_entity_id: str, name_id: str, *, signed: bool = True) -> str:
+        """The address (with a SAMLRequest) that signs the person out of the portal, as the IdP would redirect to."""
+        _request_id, request = self.server.create_logout_request(
+            destination, sp_entity_id, name_id=NameID(text=name_id, format=NAMEID_FORMAT_TRANSIENT), sign=False
+        )
+        info = self.server.apply_binding(
+            BINDING_HTTP_REDIRECT, str(request), destination, sign=signed, sigalg=SIG_RSA_SHA256 if signed else None
+        )
+        return dict(info["headers"])["Location"]
 
     def _signed(self, xml: str) -> str:
         message = response_from_string(xml)

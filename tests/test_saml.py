@@ -20,6 +20,7 @@ from tests.factories import PASSWORD, UserFactory
 
 EPPN = "alice@tu-clausthal.test"
 OTHER_SP = "https://another-sp.test/metadata"
+SLS = "http://portal.test/saml/sls"
 ATTRIBUTES = {"eduPersonPrincipalName": [EPPN], "displayName": ["Alice Example"], "mail": ["alice@example.org"]}
 
 
@@ -257,3 +258,23 @@ def test_single_logout_sends_the_person_to_their_university(client, saml):
     assert page.status_code == 200
     assert f"{saml_idp.IDP}/slo?SAMLRequest=".encode() in page.data
     assert client.get("/account/settings").status_code == 302
+
+
+@pytest.mark.parametrize("who", ["idp", "unsigned", "impostor"])
+def test_the_university_signs_the_person_out_with_a_signed_request_only(client, saml, who):
+    _linked_user()
+    location = _start(client)
+    client.post("/saml/acs", data={"SAMLResponse": saml.idp.answer(location, ATTRIBUTES)})
+    with client.session_transaction() as session:
+        name_id = session[flow.SIGNED_IN]["name_id"]
+    sender = saml.impostor if who == "impostor" else saml.idp
+    request = sender.logout_request(SLS, "http://portal.test/saml/metadata", name_id, signed=who != "unsigned")
+    response = client.get(request.removeprefix("http://portal.test"))
+    if who == "idp":
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith(f"{saml_idp.IDP}/slo?SAMLResponse=")
+        assert client.get("/account/settings").status_code == 302
+    else:
+        assert response.status_code == 400
+        assert b"sign-out request of your university is not signed correctly" in response.data
+        assert client.get("/account/settings").status_code == 200

@@ -9,14 +9,16 @@ from dataclasses import dataclass
 
 from flask import redirect, session, url_for
 from flask_babel import lazy_gettext as _l
-from saml2 import BINDING_HTTP_POST
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.response import IncorrectlySigned, StatusError, UnsolicitedResponse
-from saml2.samlp import response_from_string
-from saml2.sigver import MissingKey, SignatureError
+from saml2.s_utils import status_message_factory, success_status_factory
+from saml2.samlp import STATUS_UNKNOWN_PRINCIPAL, response_from_string
+from saml2.sigver import MissingKey, SignatureError, verify_redirect_signature
 from saml2.validate import ResponseLifetimeExceed, ToEarly
+from saml2.xmldsig import SIG_RSA_SHA256
 
 from portal.accounts.models import User
-from portal.accounts.session import begin_second_step, start_session
+from portal.accounts.session import begin_second_step, end_session, start_session
 from portal.core import security_events
 from portal.core.rules import RuleViolation
 from portal.saml import federation, sp
@@ -146,3 +148,44 @@ def idp_logout_location(signed_in: object) -> str | None:
     except Exception as error:  # the local sign-out happened; only the identity provider's is skipped
         log.warning("no single logout at %s: %s", signed_in.get("idp"), error)
         return None
+
+
+def _logout_request(saml_client, args):
+    """The identity provider's LogoutRequest, if its redirect signature is one of its metadata's signing keys."""
+    refused = SamlRefused(_l("The sign-out request of your university is not signed correctly."))
+    if not args.get("Signature") or not args.get("SigAlg"):
+        raise refused
+    try:
+        request = saml_client.parse_logout_request(args["SAMLRequest"], BINDING_HTTP_REDIRECT).message
+        signed = {key: args[key] for key in ("SAMLRequest", "RelayState", "SigAlg", "Signature") if key in args}
+        certs = saml_client.metadata.certs(request.issuer.text, "idpsso", "signing")
+        backend = saml_client.sec.sec_backend
+        if not any(verify_redirect_signature(signed, backend, cert) for _name, cert in certs):
+            raise refused
+    except Exception as error:  # pysaml2's many kinds, and an unknown issuer: each a refusal
+        log.info("SAML logout request refused: %s: %s", type(error).__name__, error)
+        raise refused from error
+    return request
+
+
+def answer_idp_logout(args) -> str:
+    """An identity provider's signed request to sign a person out: this browser's session ends if it is that person's
+    session from that identity provider; the address of the answer to send the browser back with."""
+    saml_client = sp.client()
+    request = _logout_request(saml_client, args)
+    signed_in = session.get(SIGNED_IN)
+    ours = (
+        isinstance(signed_in, dict)
+        and request.issuer.text == signed_in.get("idp")
+        and request.name_id is not None
+        and request.name_id.text == signed_in.get("name_id")
+    )
+    if ours:
+        end_session("saml_logout")
+    status = success_status_factory() if ours else status_message_factory("Unknown person", STATUS_UNKNOWN_PRINCIPAL)
+    response = saml_client.create_logout_response(request, [BINDING_HTTP_REDIRECT], status=status, sign=False)
+    info = saml_client.apply_binding(
+        BINDING_HTTP_REDIRECT, str(response), response.destination, args.get("RelayState", ""), response=True,
+        sign=True, sigalg=SIG_RSA_SHA256,
+    )
+    return dict(info["headers"])["Location"]

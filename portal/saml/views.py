@@ -101,8 +101,14 @@ def logout():
 @bp.get("/sls")
 @public
 def single_logout():
-    flash(_("You have been signed out."), "info")
-    return redirect(url_for("main.index"))
+    if "SAMLRequest" not in request.args:  # the identity provider's answer to our sign-out: the portal's came first
+        flash(_("You have been signed out."), "info")
+        return redirect(url_for("main.index"))
+    try:
+        return redirect(flow.answer_idp_logout(request.args))
+    except RuleViolation as error:
+        refuse(error, announce=False)
+        return render_template("saml/refused.html", message=error.message, not_linked=False), 400
 
 
 @bp.get("/account")
