@@ -21,7 +21,7 @@ from portal.accounts.models import User
 from portal.accounts.session import begin_second_step, end_session, start_session
 from portal.core import security_events
 from portal.core.rules import RuleViolation
-from portal.saml import federation, sp
+from portal.saml import federation, services, sp
 from portal.supervisors.services import list_universities
 
 log = logging.getLogger(__name__)
@@ -124,6 +124,17 @@ def signed_in(user: User, identity: sp.Identity):
     if user.requires_second_factor:
         return redirect(url_for("accounts.two_factor"))
     return redirect(url_for("main.dashboard"))
+
+
+def linked_with_names(user: User, language: str) -> list[tuple[object, str]]:
+    """The user's linked identities, each with its identity provider's name (its university's, for the nine)."""
+    store = sp.client().metadata
+    universities = federation.university_idps()
+    names = {universities[u.code]: u.name for u in list_universities() if u.code in universities}
+    return [
+        (entry, names.get(entry.issuer) or federation.display_name(store, entry.issuer, language))
+        for entry in services.identities(user)
+    ]
 
 
 def discovery(query: str, language: str) -> dict[str, object]:

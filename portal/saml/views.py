@@ -114,8 +114,8 @@ def single_logout():
 @bp.get("/account")
 @login_required
 def account():
-    linked = services.identities(current_user._get_current_object())
     language = get_locale().language if get_locale() else "en"
+    linked = flow.linked_with_names(current_user._get_current_object(), language)
     return render_template("saml/account.html", linked=linked, form=UnlinkForm(), **flow.discovery("", language))
 
 
