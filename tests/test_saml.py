@@ -278,3 +278,59 @@ def test_the_university_signs_the_person_out_with_a_signed_request_only(client, 
         assert response.status_code == 400
         assert b"sign-out request of your university is not signed correctly" in response.data
         assert client.get("/account/settings").status_code == 200
+
+
+def test_the_daily_job_forgets_only_expired_assertion_ids(app, app_context):
+    import datetime as dt
+
+    from portal.core.timeutil import utcnow
+    from portal.daily import run_daily
+
+    now = utcnow()
+    db.session.add_all(
+        [
+            UsedAssertion(issuer=saml_idp.IDP, assertion_id="old", expires_at=now - dt.timedelta(minutes=1)),
+            UsedAssertion(issuer=saml_idp.IDP, assertion_id="live", expires_at=now + dt.timedelta(minutes=5)),
+        ]
+    )
+    db.session.flush()
+    results = {result.step: result.message for result in run_daily(now)}
+    assert results["saml"] == "expired SAML assertion IDs forgotten: 1"
+    assert db.session.scalars(select(UsedAssertion.assertion_id)).all() == ["live"]
+
+
+def test_federation_metadata_is_read_from_its_url(client, saml, keys, monkeypatch, app):
+    import threading
+    from pathlib import Path
+
+    from werkzeug.serving import make_server
+    from werkzeug.wrappers import Response
+
+    body = Path(saml.federation_path).read_bytes()
+    metadata = Response(body, mimetype="application/xml")
+    server = make_server("127.0.0.1", 0, lambda environ, start: metadata(environ, start))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/federation.xml"
+        monkeypatch.setitem(app.config, "SAML_FEDERATIONS", saml_idp.federation_setting(url, keys[1]["federation"][1]))
+        federation._cache.clear()
+        assert _start(client).startswith(f"{saml_idp.IDP}/sso?")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_person_removes_the_link_to_their_university_account_but_not_anyone_elses(client, saml):
+    owner = _linked_user()
+    other = UserFactory(roles=[Role.SUPERVISOR])
+    db.session.commit()
+    link_id = db.session.scalars(select(SamlIdentity.id)).one()
+    sign_in(client, other)
+    client.post(f"/saml/account/{link_id}/unlink")
+    assert db.session.scalars(select(SamlIdentity.user_id)).all() == [owner.id]
+    client.post("/account/logout")
+    sign_in(client, owner)
+    assert b"Clausthal University of Technology" in client.get("/saml/account").data
+    client.post(f"/saml/account/{link_id}/unlink")
+    assert db.session.scalars(select(SamlIdentity)).all() == []
