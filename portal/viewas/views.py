@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.core.operations import attempt
 from portal.core.permissions import admin_only
+from portal.core.roles import Role
+from portal.core.templating import register_nav_item
 from portal.viewas import guard, services
 from portal.viewas.forms import EndViewAsForm, ViewAsForm
 
 bp = Blueprint("viewas", __name__, url_prefix="/view-as")
 # For the whole app, after the accounts' second-factor hook (this blueprint is registered after theirs).
 bp.before_app_request(guard.view_as)
+register_nav_item("viewas.choose", _l("View as"), roles=(Role.ADMIN,), order=48)
 
 
 @bp.app_context_processor
