@@ -334,3 +334,14 @@ def test_a_person_removes_the_link_to_their_university_account_but_not_anyone_el
     assert b"Clausthal University of Technology" in client.get("/saml/account").data
     client.post(f"/saml/account/{link_id}/unlink")
     assert db.session.scalars(select(SamlIdentity)).all() == []
+
+
+def test_the_requirement_page_is_for_staff_accounts_only(client, saml):
+    staff, applicant = _linked_user(), UserFactory(roles=[Role.APPLICANT])
+    coordinator = UserFactory(roles=[Role.COORDINATOR])
+    db.session.commit()
+    sign_in(client, coordinator)
+    page = client.get(f"/saml/require/{staff.id}")
+    assert page.status_code == 200
+    assert b"Linked university accounts: 1" in page.data
+    assert client.get(f"/saml/require/{applicant.id}").status_code == 404

@@ -46,11 +46,6 @@ class Pending:
     user_id: int | None
 
 
-def known_idp(entity_id: str) -> bool:
-    """Whether the identity provider is in a loaded federation's metadata."""
-    return bool(entity_id) and entity_id in set(sp.client().metadata.identity_providers())
-
-
 def start(idp: str, purpose: str, user_id: int | None = None) -> str:
     """Send the browser to the identity provider with a signed request; remember the request for its answer."""
     saml_client = sp.client()
