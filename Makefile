@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.stamp-dev
 PO_FILES := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test lint security translations extract-messages migrate seed worker bench clean help fonts browser
+.PHONY: run test lint security translations extract-messages migrate seed worker bench clean help fonts browser xmlsec
 
 help:
 	@echo "make run    - install, migrate the SQLite database, load demo data, serve on http://127.0.0.1:5000"
@@ -71,6 +71,17 @@ browser:
 	  echo "NOTE: chromium is not installed: the browser tests will be skipped. Install it with: sudo apt-get install chromium"; \
 	fi
 
+# SAML sign-in (pysaml2) signs and checks XML with Debian's xmlsec1; installed here when root and apt-get can.
+xmlsec:
+	@command -v xmlsec1 >/dev/null 2>&1 && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "== installing xmlsec1 from Debian (SAML sign-in)"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xmlsec1 >/dev/null; } \
+	    || echo "WARNING: could not install xmlsec1: SAML sign-in (and its tests) will fail."; \
+	else \
+	  echo "NOTE: xmlsec1 is not installed: SAML sign-in (and its tests) will fail. Install it with: sudo apt-get install xmlsec1"; \
+	fi
+
 migrate: $(RUN_STAMP)
 	mkdir -p instance
 	$(BIN)/alembic upgrade head
@@ -79,14 +90,14 @@ seed: migrate translations
 	$(FLASK) portal seed-demo
 
 # Serves with Flask's development server and delivers the outbox to this console every few seconds.
-run: fonts seed
+run: fonts xmlsec seed
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C stops it)."
 	@trap 'kill 0' INT TERM EXIT; \
 	  MAIL_BACKEND=console $(FLASK) portal send-mail --watch 3 & \
 	  $(BIN)/huey_consumer portal.worker.huey --workers 2 & \
 	  $(FLASK) run --host 127.0.0.1 --port 5000
 
-test: $(DEV_STAMP) translations fonts browser
+test: $(DEV_STAMP) translations fonts browser xmlsec
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Speed over HTTP: gunicorn (2 sync workers) under wrk on its own seeded database (SQLite under bench/, or

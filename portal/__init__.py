@@ -84,7 +84,9 @@ def register_blueprints(app: Flask) -> None:
     from portal.review.views import bp as review_bp
     from portal.review.views.supervise import bp as supervise_bp
     from portal.rounds.views import bp as rounds_bp
+    from portal.saml.views import bp as saml_bp
     from portal.supervisors.views import bp as supervisors_bp
+    from portal.viewas.views import bp as viewas_bp
 
     for blueprint in (
         main_bp,
@@ -102,12 +104,15 @@ def register_blueprints(app: Flask) -> None:
         auditlog_bp,
         privacy_bp,
         offers_bp,
+        saml_bp,
+        viewas_bp,
     ):
         app.register_blueprint(blueprint)
 
 
 def register_permission_rules() -> None:
     """Rules one domain adds to another's permissions, registered here and nowhere else."""
+    from portal.accounts.services import add_password_rule
     from portal.applications.capacity import add_place_given_up_rule
     from portal.applications.panels import add_status_panel
     from portal.applications.permissions import add_read_rule
@@ -115,11 +120,13 @@ def register_permission_rules() -> None:
     from portal.offers.views import offer_panel
     from portal.review.decisions import add_release_hook
     from portal.review.permissions import can_review
+    from portal.saml.services import password_refusal
 
     add_read_rule(can_review)  # the assigned committee reads the application and its documents
     add_place_given_up_rule(place_given_up)  # a declined or expired offer frees the supervisors' capacity
     add_release_hook(offer_on_release)  # a released admission offers the place
     add_status_panel(offer_panel)  # the applicant answers the offer on the status page
+    add_password_rule(password_refusal)  # staff required to sign in with their university
 
 
 def register_cli(app: Flask) -> None:

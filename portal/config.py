@@ -102,6 +102,14 @@ def load_config() -> dict:
         "IMPRINT_ORGANISATION": os.environ.get("IMPRINT_ORGANISATION", "Internationales Promotionskolleg"),
         "IMPRINT_ADDRESS": os.environ.get("IMPRINT_ADDRESS", "Adolph-Roemer-Straße 2A, 38678 Clausthal-Zellerfeld"),
         "IMPRINT_EMAIL": os.environ.get("IMPRINT_EMAIL", "office@promotionskolleg.example"),
+        # SAML sign-in (portal/saml): off until the service provider's key pair and a federation are configured.
+        "SAML_SP_KEY_FILE": os.environ.get("SAML_SP_KEY_FILE", ""),
+        "SAML_SP_CERT_FILE": os.environ.get("SAML_SP_CERT_FILE", ""),
+        # JSON: {"dfn-aai": {"metadata": "<URL or file>", "certificate": "<the federation's signing certificate, PEM>"}}
+        "SAML_FEDERATIONS": os.environ.get("SAML_FEDERATIONS", "{}"),
+        # JSON: {"<university code>": "<its identity provider's entity ID>"}, e.g. {"TUC": "https://idp.tu-clausthal.de/..."}
+        "SAML_UNIVERSITY_IDPS": os.environ.get("SAML_UNIVERSITY_IDPS", "{}"),
+        "SAML_METADATA_HOURS": float(os.environ.get("SAML_METADATA_HOURS", "6")),
     }
 
 

@@ -12,4 +12,5 @@ def import_all_models() -> None:
     import portal.offers.models
     import portal.reporting.models
     import portal.review.models
+    import portal.saml.models
     import portal.supervisors.models  # noqa: F401

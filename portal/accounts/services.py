@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -163,6 +164,16 @@ def _sign_in_refused(user: User | None) -> AccountError:
     return AccountError(_("The email address or the password is not correct."), field="password")
 
 
+# Rules other domains add to the password sign-in (registered by the factory): each says why a user may not, or None.
+PASSWORD_RULES: list[Callable[[User], str | None]] = []
+
+
+def add_password_rule(rule: Callable[[User], str | None]) -> None:
+    """Add a rule that may refuse a password sign-in of an otherwise valid account."""
+    if rule not in PASSWORD_RULES:
+        PASSWORD_RULES.append(rule)
+
+
 def sign_in(email: str, password: str) -> User:
     """The active user with these credentials; refused with one message whatever was wrong (and noted in the audit
     log). An account whose address is not confirmed yet is refused the same way, and gets a new confirmation link:
@@ -174,6 +185,10 @@ def sign_in(email: str, password: str) -> User:
         user_id = user.id
         security_events.defer(lambda: _remind_to_confirm(user_id))
         raise _sign_in_refused(user)
+    for rule in PASSWORD_RULES:
+        reason = rule(user)
+        if reason:
+            raise AccountError(reason, field="password")
     if not user.has_second_factor:
         note_sign_in(user, second_factor=None)
     return user
