@@ -32,6 +32,7 @@ ACTION_LABELS = {
     "decision.changed": _l("Decision changed"),
     "decision.released": _l("Decision released"),
     "statement.recorded": _l("Supervisor's statement recorded"),
+    "statement.reminded": _l("Supervisor reminded of the statement"),
     "review.saved": _l("Review draft saved"),
     "review.submitted": _l("Review submitted"),
     "review.revised": _l("Review revised"),
