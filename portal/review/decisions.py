@@ -226,6 +226,7 @@ def release(intake: IntakeRound, application_ids: Iterable[int], *, by: User, no
     flush_or_stale()
     for application in released:
         _tell_applicant(application)
+        workflow.tell_supervisors(application, "supervisor_decision_released", outcome=application.decision.outcome)
         audit.record(
             "decision.released", application, actor_id=by.id, details={"outcome": application.decision.outcome.value}
         )
