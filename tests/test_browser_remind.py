@@ -72,7 +72,7 @@ def test_a_coordinator_reminds_now_in_german_and_chinese(app, page: Page, owing)
     reviewer_button = page.get_by_role("button", name=REMIND_KRUEGER)
     reviewer_button.click()
     expect(page.locator(".alert-success")).to_contain_text("Thomas Krüger wurde erinnert.")
-    expect(page.get_by_role("row", name="Thomas Krüger")).to_contain_text("Vor weniger als 24 Stunden erinnert.")
+    expect(page.get_by_role("listitem", name="Thomas Krüger")).to_contain_text("Vor weniger als 24 Stunden erinnert.")
     save_screenshots(page, "remind-now-de")
     assert emails(app) == 1
     # The same reminder clicked again, from the tab opened before: a clear message, and nothing is sent.
