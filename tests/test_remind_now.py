@@ -162,12 +162,18 @@ class TestPages:
         assert "Remind all overdue (0 people)" in done
 
     def test_unknown_people_and_rounds(self, client, login_as, round_owing):
-        login_as(Role.COORDINATOR)
+        coordinator = login_as(Role.COORDINATOR)
         intake_id = round_owing["intake"].id
         assert client.post(f"/review/rounds/{intake_id}/reminders/nobody/1").status_code == 404
         assert client.post("/review/rounds/999999/reminders/all").status_code == 404
-        gone = client.post(f"/review/rounds/{intake_id}/reminders/reviewer/999999", follow_redirects=True)
-        assert "nothing to remind this person of" in gone.get_data(as_text=True)
+        assert client.post(f"/review/rounds/{intake_id}/reminders/reviewer/999999").status_code == 404
+        # Someone who exists but owes nothing in this round, or cannot be reminded: a clear message, nothing sent.
+        nothing = client.post(f"/review/rounds/{intake_id}/reminders/reviewer/{coordinator.id}", follow_redirects=True)
+        assert "There is nothing to remind this person of any more. Nothing was sent." in nothing.get_data(as_text=True)
+        expired = client.post(
+            f"/review/rounds/{intake_id}/reminders/referee/{round_owing['expired'].id}", follow_redirects=True
+        )
+        assert "was not reminded: The upload link has expired. Nothing was sent." in expired.get_data(as_text=True)
         assert db.session.scalar(select(func.count(OutboxEmail.id))) == 0
 
     @pytest.mark.parametrize("role", [Role.APPLICANT, Role.SUPERVISOR, Role.COMMITTEE, Role.ADMIN])

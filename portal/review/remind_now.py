@@ -145,6 +145,12 @@ def outstanding(intake: IntakeRound, now: dt.datetime) -> Outstanding:
     return result
 
 
+def known(kind: str, key: int) -> bool:
+    """Whether the referee invitation, supervisor profile or reviewer that "remind now" names exists at all."""
+    model = {"referee": RefereeInvitation, "supervisor": SupervisorProfile, "reviewer": User}[kind]
+    return db.session.get(model, key) is not None
+
+
 def _find(intake: IntakeRound, kind: str, key: int, now: dt.datetime) -> Owing:
     found = next((o for o in outstanding(intake, now).everyone if o.kind == kind and o.key == key), None)
     if found is None:

@@ -15,8 +15,6 @@ from portal.review import remind_now
 from portal.review.forms import RemindForm
 from portal.review.views import bp
 
-KINDS = ("referee", "supervisor", "reviewer")
-
 
 @bp.get("/rounds/<int:round_id>/reminders")
 @coordinator_only
@@ -26,11 +24,11 @@ def reminders(round_id: int):
     return render_template("review/coordination/reminders.html", intake=intake, listing=listing, form=RemindForm())
 
 
-@bp.post("/rounds/<int:round_id>/reminders/<kind>/<int:key>")
+@bp.post("/rounds/<int:round_id>/reminders/<any(referee, supervisor, reviewer):kind>/<int:key>")
 @coordinator_only
 def remind_one(round_id: int, kind: str, key: int):
     intake = round_or_404(round_id)
-    if kind not in KINDS or not RemindForm().validate_on_submit():
+    if not remind_now.known(kind, key) or not RemindForm().validate_on_submit():
         abort(404)
     done = attempt(lambda: remind_now.remind_one(intake, kind, key, by=current_user, now=utcnow()))
     if done:
