@@ -175,10 +175,11 @@ def test_groups_select_the_right_applicants(intake, group, expected):
 # --- Preview --------------------------------------------------------------------------------------------------------
 
 
-def test_preview_shows_the_count_and_the_first_three_messages_and_sends_nothing(client, coordinator, intake):
+def test_preview_shows_the_count_and_one_message_per_language_and_sends_nothing(client, coordinator, intake):
     page = preview(client, form(intake, recipients="submitted"))
     assert "7 applicants will receive this message." in page
-    assert "The first 3 messages:" in page
+    assert "By language: English: 3 · 中文: 2 · Deutsch: 2." in " ".join(page.split())
+    assert "One message per language:" in page
     previews = re.findall(r'<article class="border rounded p-3 mb-3 bulkmail-preview" lang="(\w+)"', page)
     assert previews == ["en", "zh", "de"]  # Anna, Bao, Carl: alphabetical
     assert "Dear Anna Schmidt," in page and "Dear Bao Li," in page and "Dear Carl Weber," in page

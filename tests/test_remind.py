@@ -15,7 +15,7 @@ from portal.core.outbox import OutboxEmail
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
 from portal.review import reminders
-from portal.review.models import ReviewAssignment
+from portal.review.models import Reminder, ReminderKind
 from tests.factories import IntakeRoundFactory, UserFactory, add_review, judged
 
 S = ApplicationState
@@ -36,6 +36,17 @@ def invited(application, position: int, *, expires_in: dt.timedelta, **attribute
     referee.invited_at = utcnow() - 20 * DAY
     referee.invitations_sent = 1
     referee.language = application.applicant.language  # as step 7 proposes by default
+    reminded_at = attributes.pop("reminded_at", None)
+    if reminded_at is not None:  # an earlier nightly reminder, in the one record of reminders
+        db.session.add(
+            Reminder(
+                kind=ReminderKind.REFEREE,
+                recipient=referee.email.lower(),
+                referee_id=referee.id,
+                application_id=application.id,
+                sent_at=reminded_at,
+            )
+        )
     for name, value in attributes.items():
         setattr(referee, name, value)
     db.session.flush()
@@ -109,13 +120,15 @@ def test_remind_sends_due_reminders_once(app, situation):
         assert reference in review_email.body
     assert "http://portal.test/review/" in review_email.body
 
-    reminded = {
-        a.id for a in db.session.scalars(select(ReviewAssignment).where(ReviewAssignment.reminded_at.is_not(None)))
-    }
+    reminded = set(db.session.scalars(select(Reminder.assignment_id).where(Reminder.kind == ReminderKind.REVIEWER)))
     assert reminded == situation["reminded_assignments"]
     recent = utcnow() - dt.timedelta(minutes=5)
     referees_reminded_now = set(
-        db.session.scalars(select(RefereeInvitation.email).where(RefereeInvitation.reminded_at > recent))
+        db.session.scalars(
+            select(RefereeInvitation.email)
+            .join(Reminder, Reminder.referee_id == RefereeInvitation.id)
+            .where(Reminder.sent_at > recent)
+        )
     )
     assert referees_reminded_now == set(situation["referees"])
 
@@ -138,7 +151,8 @@ def test_no_second_reminder_within_a_week_even_when_the_deadline_moves(app):
         assert reminders.send_due_reminders(now + 6 * DAY).total == 0
         later = now + 7 * DAY + dt.timedelta(hours=1)
         assert reminders.send_due_reminders(later) == reminders.ReminderReport(referees=1, reviewers=1)
-        assert referee.reminded_at == assignment.reminded_at == later
+        latest = db.session.scalars(select(Reminder).where(Reminder.sent_at == later)).all()
+        assert {(r.referee_id, r.assignment_id) for r in latest} == {(referee.id, None), (None, assignment.id)}
         assert len(outbox("reminder_referee")) == 2 and len(outbox("reminder_review")) == 2
 
 

@@ -80,6 +80,7 @@ def world():
         "reviews": f"/review/application/{application.id}",
         "decision": f"/review/application/{application.id}/decision",
         "history": f"/review/application/{application.id}/history",
+        "reminders": f"/review/rounds/{application.round_id}/reminders",  # who owes what, when last reminded
     }
     return application, people, paths
 
@@ -94,6 +95,7 @@ TABLE = {
     "reviews": (403, 403, 403, 403, 200, 404, 404, 200, 403),
     "decision": (403, 403, 403, 403, 403, 403, 403, 200, 403),
     "history": (403, 403, 403, 403, 403, 403, 403, 200, 200),
+    "reminders": (403, 403, 403, 403, 403, 403, 403, 200, 403),
 }
 
 

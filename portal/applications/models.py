@@ -376,7 +376,6 @@ class RefereeInvitation(db.Base):
     letter_text: Mapped[str | None] = mapped_column(Text)
     letter_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
     letter_received_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime)
-    reminded_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime)
 
     application: Mapped[Application] = relationship(back_populates="referees")
     letter_document: Mapped[Document | None] = relationship(foreign_keys=[letter_document_id])

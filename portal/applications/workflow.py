@@ -116,6 +116,16 @@ def withdraw(application: Application, *, expected_version: int | None, now: dt.
     application.withdrawn_at = now
     _move(application, S.WITHDRAWN, "application.withdrawn")
     notify(application.applicant, "application_withdrawn", application=application)
+    if application.submitted_at is not None:  # a draft was never shown to its supervisors
+        tell_supervisors(application, "supervisor_application_withdrawn")
+
+
+def tell_supervisors(application: Application, template: str, **context) -> None:
+    """Email both chosen supervisors about their application, each in their own language."""
+    for profile in (application.german_supervisor, application.chinese_supervisor):
+        if profile is not None and profile.user.active:
+            link = absolute_url("supervise.application", application_id=application.id)
+            notify(profile.user, template, application=application, link=link, **context)
 
 
 def begin_review_of_closed_rounds(now: dt.datetime) -> int:

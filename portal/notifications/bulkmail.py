@@ -1,15 +1,13 @@
-"""Mail to a chosen group of a round's applicants: a prepared message in each recipient's language, or a text the
-coordinator writes, with placeholders filled in for each recipient.
+"""Mail to a group: a round's applicants (a fixed group, or any filter of the applications list), its referees,
+chosen supervisors or reviewers; a prepared message in each applicant's language, or a text the coordinator writes,
+optionally in each language (a language without its own text gets the main one), with placeholders filled in for each
+recipient (portal/notifications/placeholders.py).
 
-Nothing is sent without a preview: `preview` shows how many applicants match and the first messages, and hands out a
-fingerprint of the recipients and the text and a one-time key; `send` writes one outbox row per recipient only when
-the fingerprint still matches (otherwise it shows the new preview) and the key has not been used, and records the
-mail in the audit log ("bulkmail.sent" on the round: subject, template, recipients' group, count, key).
-
-Placeholders in a written text are `{name}` (the applicant's account name), `{reference}` (the application's
-reference number) and `{deadline}` (the round's closing time in the recipient's own time zone and language). They are
-checked before anything is filled in: anything else in braces (`{name.__class__}`, `{0}`, `{name!r}`, `{name:>9}`) is
-refused with a message next to the field; `{{` and `}}` write a brace.
+Nothing is sent without a preview: `preview` shows the exact number of recipients, how many per language and one
+message per language, and hands out a fingerprint of the recipients and the text and a one-time key; `send` writes one
+outbox row per recipient only when the fingerprint still matches (otherwise it shows the new preview) and the key has
+not been used, and records the mail in the audit log ("bulkmail.sent" on the round: subject, template, recipients'
+group, list filter, languages, count, key).
 """
 
 from __future__ import annotations
@@ -19,8 +17,8 @@ import hashlib
 import json
 import re
 import secrets
-import string
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -29,24 +27,25 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import db
-from portal.accounts.models import User
-from portal.applications.models import Application, IntakeRound
+from portal.applications.models import IntakeRound
 from portal.core import audit
 from portal.core.audit import AuditEvent
 from portal.core.outbox import OutboxEmail
-from portal.core.rules import RuleViolation
 from portal.core.templating import format_in_zone
 from portal.core.timeutil import is_valid_timezone
 from portal.core.urls import absolute_url
-from portal.notifications.recipients import RecipientGroup, recipients
+from portal.notifications.placeholders import BulkMailError, placeholders
+from portal.notifications.recipients import Recipient, RecipientGroup, recipients, recipients_of
+from portal.reporting.lists import ListFilter
 
-PLACEHOLDERS = ("name", "reference", "deadline")
-PREVIEW_COUNT = 3
+__all__ = ["BulkMailError", "Composition", "Preview", "preview", "preview_or_send", "recipients", "send"]
+
 SUBJECT_MAX = 200
 BODY_MAX = 10_000
 OUTBOX_SUBJECT_MAX = 300  # the outbox column
 FREE_TEXT_TEMPLATE = "bulk_message"
 AUDIT_ACTION = "bulkmail.sent"
+TEXT_LANGUAGES = ("en", "de", "zh")  # the languages a written text may have its own version in
 
 
 @dataclass(frozen=True)
@@ -65,12 +64,6 @@ PREPARED = {
 }
 
 
-class BulkMailError(RuleViolation):
-    """The mail cannot be previewed or sent as it is; the message is shown next to `field` when given."""
-
-    category = "warning"
-
-
 class PreviewOutdated(BulkMailError):
     """Send was asked for, but the text or the recipients differ from the preview: here is the new preview."""
 
@@ -86,29 +79,53 @@ class PreviewOutdated(BulkMailError):
 
 @dataclass(frozen=True)
 class Composition:
-    """What the coordinator asks for; with a prepared message, subject and body are not used."""
+    """What the coordinator asks for; with a prepared message, subject, body and texts are not used."""
 
     intake: IntakeRound
     group: RecipientGroup
     template: str = ""  # a key of PREPARED, or "" for a written text
     subject: str = ""
     body: str = ""
+    texts: dict[str, tuple[str, str]] = field(default_factory=dict)  # language -> its own (subject, body)
+    filters: ListFilter | None = None  # the applications list's filter, for RecipientGroup.LIST_FILTER
 
     @classmethod
-    def build(cls, intake: IntakeRound, group: str, template: str, subject: str, body: str) -> Composition:
+    def build(
+        cls,
+        intake: IntakeRound,
+        group: str,
+        template: str,
+        subject: str,
+        body: str,
+        texts: dict[str, tuple[str, str]] | None = None,
+        filters: ListFilter | None = None,
+    ) -> Composition:
         """Normalise the form's values; unknown groups and templates are refused next to their fields."""
         if group not in {g.value for g in RecipientGroup}:
             raise BulkMailError(_("Please choose who receives the message."), field="recipients")
+        chosen = RecipientGroup(group)
+        filters = filters if chosen == RecipientGroup.LIST_FILTER else None
         template = template or ""
         if template and template not in PREPARED:
             raise BulkMailError(_("Please choose one of the prepared messages."), field="template")
+        if template and not chosen.applicants:
+            raise BulkMailError(_("Prepared messages are written for applicants: write a message."), field="template")
         if template:
-            return cls(intake, RecipientGroup(group), template)
-        return cls(intake, RecipientGroup(group), "", (subject or "").strip(), (body or "").strip())
+            return cls(intake, chosen, template, filters=filters)
+        own = {
+            language: ((s or "").strip(), (b or "").strip())
+            for language, (s, b) in (texts or {}).items()
+            if language in TEXT_LANGUAGES and ((s or "").strip() or (b or "").strip())
+        }
+        return cls(intake, chosen, "", (subject or "").strip(), (body or "").strip(), own, filters)
 
     @property
     def template_name(self) -> str:
         return f"bulk_{self.template}" if self.template else FREE_TEXT_TEMPLATE
+
+    def text_for(self, language: str) -> tuple[str, str]:
+        """The subject and body written for language, or the main ones."""
+        return self.texts.get(language, (self.subject, self.body))
 
 
 @dataclass(frozen=True)
@@ -118,80 +135,67 @@ class Message:
     language: str
     subject: str
     body: str
-    user_id: int
+    user_id: int | None
     application_id: int | None = None  # the application the message is about (the record lists its emails)
 
 
 @dataclass(frozen=True)
 class Preview:
     count: int
-    messages: list[Message]
+    messages: list[Message]  # one per language, in the order the languages first occur
     fingerprint: str
     nonce: str
+    languages: dict[str, int] = field(default_factory=dict)  # how many recipients read each language
+    applicants: bool = True  # whether the recipients are applicants (the page's words)
 
 
-# --- Placeholders ---------------------------------------------------------------------------------------------------
+# --- Checks ---------------------------------------------------------------------------------------------------------
 
 
-def _placeholders(text: str, field: str) -> set[str]:
-    """The placeholders text uses; anything but a plain {name}, {reference} or {deadline} is refused."""
-    used, unknown = set(), []
-    for name, spec, conversion in _fields_of(text, field):
-        if name in PLACEHOLDERS and not spec and not conversion:
-            used.add(name)
-            continue
-        shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
-        if shown not in unknown:
-            unknown.append(shown)
-    if unknown:
+def _check_one(subject: str, body: str, suffix: str) -> set[str]:
+    """Check one subject and body (both required, lengths, placeholders); returns the placeholders used."""
+    if not subject:
+        raise BulkMailError(_("Please enter a subject, or choose a prepared message."), field=f"subject{suffix}")
+    if len(subject) > SUBJECT_MAX:
         raise BulkMailError(
-            _(
-                "Unknown placeholder: %(placeholders)s. You can use {name}, {reference} and {deadline}; "
-                "write {{ or }} for a brace itself.",
-                placeholders=", ".join(unknown),
-            ),
-            field=field,
+            _("The subject can have at most %(num)d characters.", num=SUBJECT_MAX), field=f"subject{suffix}"
         )
-    return used
+    if not body:
+        raise BulkMailError(_("Please write the message, or choose a prepared message."), field=f"body{suffix}")
+    if len(body) > BODY_MAX:
+        raise BulkMailError(_("The message can have at most %(num)d characters.", num=BODY_MAX), field=f"body{suffix}")
+    return placeholders(subject, f"subject{suffix}") | placeholders(body, f"body{suffix}")
 
 
-def _fields_of(text: str, field: str) -> list[tuple[str, str | None, str | None]]:
-    """Every replacement field in text: (name, format spec, conversion); a brace left open is refused."""
-    try:
-        parts = list(string.Formatter().parse(text))
-    except ValueError as error:
-        raise BulkMailError(
-            _("A curly brace is not closed. Placeholders look like {name}; write {{ or }} for a brace itself."),
-            field=field,
-        ) from error
-    return [(name, spec, conversion) for _literal, name, spec, conversion in parts if name is not None]
+def _reference_field(composition: Composition) -> str | None:
+    """Check every written text; the field of the first that uses {reference} (the main text first), if any."""
+    texts = [("", composition.subject, composition.body)]
+    texts += [(f"_{language}", s, b) for language, (s, b) in composition.texts.items()]
+    found = None
+    for suffix, subject, body in texts:
+        if "reference" in _check_one(subject, body, suffix) and found is None:
+            found = f"subject{suffix}" if "reference" in placeholders(subject, "subject") else f"body{suffix}"
+    return found
 
 
-def _check_text(composition: Composition) -> dict[str, set[str]]:
-    """Check a written text (required, placeholders); returns the placeholders used in the subject and the body."""
+def _load(composition: Composition) -> list[Recipient]:
     if composition.template:
-        return {}
-    if not composition.subject:
-        raise BulkMailError(_("Please enter a subject, or choose a prepared message."), field="subject")
-    if len(composition.subject) > SUBJECT_MAX:
-        raise BulkMailError(_("The subject can have at most %(num)d characters.", num=SUBJECT_MAX), field="subject")
-    if not composition.body:
-        raise BulkMailError(_("Please write the message, or choose a prepared message."), field="body")
-    if len(composition.body) > BODY_MAX:
-        raise BulkMailError(_("The message can have at most %(num)d characters.", num=BODY_MAX), field="body")
-    return {field: _placeholders(getattr(composition, field), field) for field in ("subject", "body")}
-
-
-def _load(composition: Composition) -> list[Application]:
-    used = _check_text(composition)
-    applications = recipients(composition.intake, composition.group)
-    if not applications:
-        raise BulkMailError(_("No applicant of this round belongs to this group."), field="recipients")
-    if composition.template:
-        field = "template" if PREPARED[composition.template].names_reference else None
+        field_name = "template" if PREPARED[composition.template].names_reference else None
     else:
-        field = next((name for name, names in used.items() if "reference" in names), None)
-    if field is not None and any(not a.reference for a in applications):
+        field_name = _reference_field(composition)
+    people = recipients_of(composition.intake, composition.group, composition.filters)
+    if not people:
+        empty = (
+            _("No applicant of this round belongs to this group.")
+            if composition.group.applicants
+            else _("Nobody of this round belongs to this group.")
+        )
+        raise BulkMailError(empty, field="recipients")
+    if field_name is not None and any(p.application is None for p in people):
+        raise BulkMailError(
+            _("These messages are not about one application each: leave out {reference}."), field=field_name
+        )
+    if field_name is not None and any(not p.application.reference for p in people):  # type: ignore[union-attr]
         message = (
             _(
                 "This message names the application's reference number, which drafts do not have yet: choose other "
@@ -203,29 +207,25 @@ def _load(composition: Composition) -> list[Application]:
                 "or choose other recipients."
             )
         )
-        raise BulkMailError(message, field=field)
-    return applications
+        raise BulkMailError(message, field=field_name)
+    return people
 
 
 # --- Rendering ------------------------------------------------------------------------------------------------------
 
 
-def _language(user: User) -> str:
-    return user.language if user.language in current_app.config["LANGUAGES"] else "en"
-
-
-def render(application: Application, composition: Composition) -> Message:
-    """The message one applicant receives, in their language, with the deadline in their zone."""
-    user = application.applicant
-    language = _language(user)
-    zone = user.timezone if is_valid_timezone(user.timezone) else current_app.config["BABEL_DEFAULT_TIMEZONE"]
+def render(person: Recipient, composition: Composition) -> Message:
+    """The message one recipient receives, in their language, with the deadline in their zone."""
+    language = person.language if person.language in current_app.config["LANGUAGES"] else "en"
+    zone = person.timezone if is_valid_timezone(person.timezone) else current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    application = person.application
     with force_locale(language):
         values = {
-            "name": user.name,
-            "reference": application.reference or "",
+            "name": person.name,
+            "reference": (application.reference if application else "") or "",
             "deadline": format_in_zone(composition.intake.closes_at, zone),
         }
-        if composition.template:
+        if composition.template and application is not None:
             context = {
                 **values,
                 "round": composition.intake.name,
@@ -236,44 +236,56 @@ def render(application: Application, composition: Composition) -> Message:
         else:
             # Safe: the placeholders were checked (plain names only) and values is a dict of three strings. The text
             # goes into the generic template as a value, never as template source.
+            own_subject, own_body = composition.text_for(language)
             name = f"notifications/email/{FREE_TEXT_TEMPLATE}"
-            subject = render_template(f"{name}.subject.txt", subject=composition.subject.format_map(values))
-            body = render_template(f"{name}.txt", body=composition.body.format_map(values))
+            subject = render_template(f"{name}.subject.txt", subject=own_subject.format_map(values))
+            body = render_template(f"{name}.txt", body=own_body.format_map(values))
     return Message(
-        recipient=user.email,
-        name=user.name,
+        recipient=person.email,
+        name=person.name,
         language=language,
         # One line; only ASCII white space is folded, so that dates keep their narrow no-break spaces.
         subject=re.sub(r"[ \t\r\n\f\v]+", " ", subject).strip()[:OUTBOX_SUBJECT_MAX],
         body=body,
-        user_id=user.id,
-        application_id=application.id,
+        user_id=person.user_id,
+        application_id=application.id if application else None,
     )
 
 
-def _fingerprint(composition: Composition, applications: list[Application]) -> str:
+def _fingerprint(composition: Composition, people: list[Recipient]) -> str:
     content = [
         composition.intake.id,
         composition.group.value,
         composition.template,
         composition.subject,
         composition.body,
-        sorted(a.id for a in applications),
+        sorted((language, list(text)) for language, text in composition.texts.items()),
+        sorted(p.key for p in people),
     ]
     return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
 
 
-def _preview_of(composition: Composition, applications: list[Application]) -> Preview:
+def _preview_of(composition: Composition, people: list[Recipient]) -> Preview:
+    languages = Counter(render_language(p) for p in people)
+    firsts = {}
+    for person in people:
+        firsts.setdefault(render_language(person), person)
     return Preview(
-        count=len(applications),
-        messages=[render(a, composition) for a in applications[:PREVIEW_COUNT]],
-        fingerprint=_fingerprint(composition, applications),
+        count=len(people),
+        messages=[render(p, composition) for p in firsts.values()],
+        fingerprint=_fingerprint(composition, people),
         nonce=secrets.token_urlsafe(16),
+        languages=dict(languages),
+        applicants=composition.group.applicants,
     )
 
 
+def render_language(person: Recipient) -> str:
+    return person.language if person.language in current_app.config["LANGUAGES"] else "en"
+
+
 def preview(composition: Composition) -> Preview:
-    """How many applicants receive the mail and the first messages; nothing is written."""
+    """How many people receive the mail, per language, and one message per language; nothing is written."""
     return _preview_of(composition, _load(composition))
 
 
@@ -288,14 +300,35 @@ def _already_sent(intake: IntakeRound, nonce: str) -> bool:
     return any((d or {}).get("nonce") == nonce for d in details)
 
 
+def _audit_details(composition: Composition, count: int, nonce: str) -> dict:
+    if composition.template:
+        with force_locale("en"):
+            subject = str(PREPARED[composition.template].label)
+    else:
+        subject = composition.subject
+    details = {
+        "subject": subject,
+        "template": composition.template_name,
+        "filter": composition.group.value,
+        "count": count,
+        "nonce": nonce,
+    }
+    if composition.filters is not None:
+        details["list_filter"] = composition.filters.query_args()
+    if not composition.template:
+        details["body"] = composition.body
+        details["texts"] = {language: {"subject": s, "body": b} for language, (s, b) in composition.texts.items()}
+    return details
+
+
 def send(composition: Composition, *, fingerprint: str, nonce: str, now: dt.datetime) -> int:
     """Write one outbox row per recipient, as previewed, and audit it; returns how many (no commit)."""
-    applications = _load(composition)
-    if not nonce or not secrets.compare_digest(fingerprint or "", _fingerprint(composition, applications)):
-        raise PreviewOutdated(_preview_of(composition, applications))
+    people = _load(composition)
+    if not nonce or not secrets.compare_digest(fingerprint or "", _fingerprint(composition, people)):
+        raise PreviewOutdated(_preview_of(composition, people))
     if _already_sent(composition.intake, nonce):
         raise BulkMailError(_("This message has already been sent. Write a new one to send again."))
-    messages = [render(a, composition) for a in applications]
+    messages = [render(p, composition) for p in people]
     db.session.add_all(
         OutboxEmail(
             recipient=m.recipient,
@@ -311,21 +344,7 @@ def send(composition: Composition, *, fingerprint: str, nonce: str, now: dt.date
         for m in messages
     )
     db.session.flush()
-    if composition.template:
-        with force_locale("en"):
-            subject = str(PREPARED[composition.template].label)
-    else:
-        subject = composition.subject
-    details = {
-        "subject": subject,
-        "template": composition.template_name,
-        "filter": composition.group.value,
-        "count": len(messages),
-        "nonce": nonce,
-    }
-    if not composition.template:
-        details["body"] = composition.body
-    audit.record(AUDIT_ACTION, composition.intake, details=details)
+    audit.record(AUDIT_ACTION, composition.intake, details=_audit_details(composition, len(messages), nonce))
     return len(messages)
 
 

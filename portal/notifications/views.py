@@ -22,7 +22,7 @@ from portal.core.roles import Role
 from portal.core.templating import register_nav_item
 from portal.core.timeutil import utcnow
 from portal.notifications import bulkmail, services
-from portal.notifications.forms import BulkMailForm
+from portal.notifications.forms import BulkMailForm, list_filter_arg
 from portal.notifications.recipients import RecipientGroup
 from portal.rounds.services import round_asked_for
 
@@ -40,7 +40,10 @@ def _mail_form() -> BulkMailForm:
         chosen, group = round_asked_for(request.args.get("round")), request.args.get("recipients")
         groups = {g.value for g in RecipientGroup}
         form = BulkMailForm(
-            formdata=None, round_id=chosen.id if chosen else None, recipients=group if group in groups else None
+            formdata=None,
+            round_id=chosen.id if chosen else None,
+            recipients=group if group in groups else None,
+            list_filter=list_filter_arg(request.args),
         )
     form.set_rounds(list_rounds())
     return form
@@ -49,7 +52,9 @@ def _mail_form() -> BulkMailForm:
 def _mail_page(form: BulkMailForm, preview: bulkmail.Preview | None = None):
     if preview is not None:
         form.fingerprint.data, form.nonce.data = preview.fingerprint, preview.nonce
-    return render_template("notifications/bulkmail.html", form=form, preview=preview)
+    chosen = form.list_filters(form.round_id.data or 0).query_args() if form.list_filter.data else {}
+    chosen.pop("round", None)
+    return render_template("notifications/bulkmail.html", form=form, preview=preview, list_filter=chosen)
 
 
 @bp.route("/mail", methods=["GET", "POST"], endpoint="bulkmail")

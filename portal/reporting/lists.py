@@ -295,6 +295,11 @@ def _conditions(filters: ListFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def filter_conditions(filters: ListFilter) -> list[ColumnElement[bool]]:
+    """The list's filter as WHERE clauses on Application (for other lists of the same applications: bulk mail)."""
+    return _conditions(filters)
+
+
 def _order(filters: ListFilter) -> list[Any]:
     if filters.sort == ListSort.NAME:
         keys: list[Any] = [func.lower(Application.family_name), func.lower(Application.given_names)]

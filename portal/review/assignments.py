@@ -97,9 +97,36 @@ def assign(application: Application, reviewer: User, *, by: User | None, now: dt
     return assignment
 
 
+def tell_reviewers(made: list[ReviewAssignment]) -> None:
+    """One email per reviewer for a saved batch of assignments, listing their new applications, in their language."""
+    by_reviewer: dict[int, list[ReviewAssignment]] = {}
+    for assignment in made:
+        by_reviewer.setdefault(assignment.reviewer_id, []).append(assignment)
+    for batch in by_reviewer.values():
+        applications = sorted((a.application for a in batch), key=lambda a: a.reference or "")
+        notify(
+            batch[0].reviewer,
+            "review_assigned",
+            applications=applications,
+            due=applications[0].intake_round.reviews_due,
+            link=absolute_url("review.dashboard"),
+        )
+
+
+def assign_and_tell(application: Application, reviewer: User, *, by: User, now: dt.datetime) -> ReviewAssignment:
+    """Assign one reviewer by hand (a batch of one): the reviewer is told, unless they already were assigned."""
+    known = assignment_of(reviewer, application)
+    assignment = assign(application, reviewer, by=by, now=now)
+    if known is None:
+        tell_reviewers([assignment])
+    return assignment
+
+
 def unassign(assignment: ReviewAssignment, *, by: User | None, reason: str = "removed") -> None:
-    """Remove an assignment (and its review, if any)."""
+    """Remove an assignment (and its review, if any); the reviewer is told unless they removed it themselves."""
     application = assignment.application
+    if by is None or by.id != assignment.reviewer_id:
+        notify(assignment.reviewer, "review_unassigned", application=application, link=absolute_url("review.dashboard"))
     db.session.delete(assignment)
     db.session.flush()
     audit.record(
@@ -246,8 +273,11 @@ def apply_proposal(intake: IntakeRound, edited: EditedProposal, *, by: User, now
     check_edited(edited, state, propose(intake, edited.per_application, state).id_pairs)
     applications = {a.id: a for a in state.applications}
     members = {m.user_id: m for m in state.members}
-    for application_id, reviewer_id in edited.pairs:
+    made = [
         assign(applications[application_id], members[reviewer_id].user, by=by, now=now)
+        for application_id, reviewer_id in edited.pairs
+    ]
+    tell_reviewers(made)
     audit.record(
         "review.proposal_applied",
         intake,

@@ -238,6 +238,7 @@ def release(intake: IntakeRound, application_ids: Iterable[int], *, by: User, no
         told = [hook(application, now) for hook in _RELEASE_HOOKS]  # every hook runs
         if not any(told):
             _tell_applicant(application)
+        workflow.tell_supervisors(application, "supervisor_decision_released", outcome=application.decision.outcome)
         audit.record(
             "decision.released", application, actor_id=by.id, details={"outcome": application.decision.outcome.value}
         )

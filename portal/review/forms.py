@@ -367,3 +367,9 @@ class StatementForm(VersionedForm):
             "comment": self.comment.data or "",
             "expected_version": self.expected_version,
         }
+
+
+class RemindForm(FlaskForm):
+    """ "Remind now" for one person or for everyone still missing (the button says which)."""
+
+    submit = SubmitField(_l("Remind now"))

@@ -36,6 +36,7 @@ ACTION_LABELS = {
     "offer.declined": _l("Place declined"),
     "offer.checklist_ticked": _l("Next steps ticked"),
     "statement.recorded": _l("Supervisor's statement recorded"),
+    "statement.reminded": _l("Supervisor reminded of the statement"),
     "review.saved": _l("Review draft saved"),
     "review.submitted": _l("Review submitted"),
     "review.revised": _l("Review revised"),

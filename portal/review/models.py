@@ -125,11 +125,63 @@ class ReviewAssignment(db.Base):
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     assigned_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime, default=utcnow)
-    reminded_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime)
 
     application: Mapped[Application] = relationship()
     reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
     review: Mapped[Review | None] = relationship(back_populates="assignment", cascade="all, delete-orphan")
+
+
+class ReminderKind(enum.StrEnum):
+    """What a reminder chases: a referee's letter, a supervisor's statement, a committee member's review."""
+
+    REFEREE = "referee"
+    SUPERVISOR = "supervisor"
+    REVIEWER = "reviewer"
+
+
+class Reminder(db.Base):
+    """One reminder sent to one person about one thing, by the nightly job (sent_by_id empty) or by "remind now".
+    The one record both read: nobody is reminded twice within a day (portal/review/reminders.py)."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        Index("ix_reminders_recipient_sent", "recipient", "sent_at"),
+        CheckConstraint(
+            "(kind = 'referee' AND referee_id IS NOT NULL) OR (kind = 'supervisor' AND profile_id IS NOT NULL"
+            " AND application_id IS NOT NULL) OR (kind = 'reviewer' AND assignment_id IS NOT NULL)",
+            name="target_given",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ReminderKind] = mapped_column(enum_column(ReminderKind, "kind"))
+    # The address reminded, lower case: referees have no account, and "nobody twice a day" is per address.
+    recipient: Mapped[str] = mapped_column(String(254))
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    referee_id: Mapped[int | None] = mapped_column(ForeignKey("referee_invitations.id", ondelete="CASCADE"), index=True)
+    profile_id: Mapped[int | None] = mapped_column(ForeignKey("supervisor_profiles.id", ondelete="CASCADE"))
+    assignment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("review_assignments.id", ondelete="CASCADE"), index=True
+    )
+    sent_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime, default=utcnow)
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class RoundNotice(db.Base):
+    """A message about a whole round that goes out once (every review is in), remembered so it is never sent twice."""
+
+    __tablename__ = "round_notices"
+    __table_args__ = (UniqueConstraint("round_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("intake_rounds.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    sent_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime, default=utcnow)
+
+
+# How many submitted reviews an application needs before its decision (the coordinators' to-dos count against it).
+# The one place for it; a per-round setting may replace it.
+REVIEWS_REQUIRED_DEFAULT = 2
 
 
 class Recommendation(enum.StrEnum):

@@ -26,6 +26,7 @@ from portal.core.rules import RuleViolation
 from portal.core.versions import check_version, flush_new_or_stale, version_of
 from portal.review.models import CRITERIA, Recommendation, Review, ReviewAssignment, ReviewRevision, SupervisorStatement
 from portal.review.permissions import JUDGED_STATES, OPEN_FOR_REVIEW, can_review, conflicted
+from portal.review.round_notices import notice_if_reviews_complete
 from portal.supervisors.models import ResearchField, University
 
 COMMENT_MAX_LENGTH = 10_000
@@ -207,6 +208,8 @@ def save_review(
     if revision is not None:
         details["revision"] = revision
     audit.record(AUDIT_ACTIONS[outcome], assignment.application, actor_id=assignment.reviewer_id, details=details)
+    if outcome == SaveOutcome.SUBMITTED:
+        notice_if_reviews_complete(assignment.application.intake_round, now)
     return outcome
 
 

@@ -316,5 +316,4 @@ def referee_rows(plans: list[Plan]) -> Iterator[dict[str, Any]]:
                 "letter_text": "I recommend the candidate without reservation." if received and position == 2 else None,
                 "letter_document_id": plan.letter_document if received and position == 1 else None,
                 "letter_received_at": when if received else None,
-                "reminded_at": None,
             }

@@ -78,7 +78,6 @@ def review_rows(plans: list[Plan], people: People, coordinator: int) -> Iterator
                 "reviewer_id": reviewer,
                 "assigned_by_id": coordinator,
                 "assigned_at": assigned_at,
-                "reminded_at": None,
             }
             yield "review_assignments", assignment
             status = "submitted" if plan.round.decided else rng.choices(("submitted", "draft", "none"), (70, 15, 15))[0]

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from portal.core.roles import Role
 from portal.core.templating import register_nav_item
+from portal.core.timeutil import utcnow
+from portal.review import todos
 from portal.review.models import CRITERIA, CRITERIA_SHORT
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -19,8 +22,18 @@ def criterion_columns() -> dict[str, object]:
     return {"criterion_columns": [(name, label, CRITERIA_SHORT[name]) for name, label in CRITERIA.items()]}
 
 
+@bp.app_context_processor
+def dashboard_todos() -> dict[str, object]:
+    """The to-dos the general dashboard's cards start with; each is queried only when its card is shown."""
+    return {
+        "coordinator_todos": lambda: todos.coordinator_todos(utcnow()),
+        "reviewer_todos": lambda: todos.reviewer_todos(current_user, utcnow()),
+        "supervisor_todos": lambda: todos.supervisor_todos(current_user),
+    }
+
+
 register_nav_item("review.dashboard", _l("Reviews"), roles=(Role.COMMITTEE,), order=30)
 register_nav_item("review.rounds", _l("Selection"), roles=(Role.COORDINATOR,), order=35)
 
 # The pages of the blueprint, in modules by audience; imported once bp exists.
-from portal.review.views import assignments, reviewer, rubric, selection  # noqa: E402, F401
+from portal.review.views import assignments, reminders, reviewer, rubric, selection  # noqa: E402, F401

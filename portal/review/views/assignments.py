@@ -65,7 +65,7 @@ def _pair_or_404(intake: IntakeRound, form: AddReviewerForm) -> tuple[Applicatio
 def add_assignment(round_id: int):
     intake = round_or_404(round_id)
     application, reviewer = _pair_or_404(intake, AddReviewerForm())
-    if attempt(lambda: service.assign(application, reviewer, by=current_user, now=utcnow())):
+    if attempt(lambda: service.assign_and_tell(application, reviewer, by=current_user, now=utcnow())):
         flash(_("%(name)s now reviews %(reference)s.", name=reviewer.name, reference=application.reference), "success")
     return redirect(_board_url(intake))
 
