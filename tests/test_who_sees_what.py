@@ -78,6 +78,8 @@ def world():
         "reviews": f"/review/application/{application.id}",
         "decision": f"/review/application/{application.id}/decision",
         "history": f"/review/application/{application.id}/history",
+        "plan": f"/plan/{application.id}",
+        "plan_history": f"/plan/{application.id}/history",
     }
     return application, people, paths
 
@@ -92,6 +94,8 @@ TABLE = {
     "reviews": (403, 403, 403, 403, 200, 404, 404, 200, 403),
     "decision": (403, 403, 403, 403, 403, 403, 403, 200, 403),
     "history": (403, 403, 403, 403, 403, 403, 403, 200, 200),
+    "plan": (200, 404, 200, 404, 200, 404, 404, 200, 403),
+    "plan_history": (200, 404, 200, 404, 200, 404, 404, 200, 403),
 }
 
 
