@@ -18,6 +18,7 @@ from portal.core.timeutil import utcnow
 from portal.letters import documents, services, texts
 from portal.letters.models import CscCandidate, CscWindow, LetterKind, LetterTemplate
 from portal.letters.texts import LetterError
+from portal.plans.services import plan_of
 from tests.conftest import sign_in
 from tests.factories import UserFactory, add_decision
 from tests.test_plans import agreed_application, approved_plan, pdf_text
@@ -94,7 +95,7 @@ def test_the_package_holds_admission_invitation_and_the_approved_plan():
     content = documents.package_pdf(application)
     reader = PdfReader(io.BytesIO(content))
     text = pdf_text(content)
-    plan = approved_plan.__globals__["plan_of"](application)
+    plan = plan_of(application)
     assert len(reader.pages) >= 3
     assert plan.current.title in text and plan.current.sha256[:16] in text
     assert "36" in text  # the duration: 24 + 12 months

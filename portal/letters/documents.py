@@ -50,7 +50,9 @@ def _texts(pdf: PortalPDF, kind: LetterKind, application: Application, facts: Le
 
 
 def _signature(pdf: PortalPDF, name: str, detail: str, language: str) -> None:
-    pdf.ln(12)
+    if pdf.will_page_break(35):  # a signature block is never split across two pages
+        pdf.add_page()
+    pdf.ln(8)
     pdf.paragraph("_" * 40 + "\n" + f"{name}\n{detail}")
     pdf.paragraph(f"{both(PLACE_AND_DATE, language)} · {both(SIGNATURE, language)}", muted=True)
 
@@ -123,6 +125,7 @@ def package_pdf(application: Application, acceptance_deadline: dt.datetime | Non
     writer = PdfWriter()
     for part in parts:
         writer.append(io.BytesIO(part))
+    writer.add_metadata({"/Title": f"CSC {application.reference or ''}".strip()})
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -66,6 +66,8 @@ def add_plan(pdf: PortalPDF, plan: JointPlan, language: str) -> None:
     )
     pdf.heading(both(FIELD_LABELS["milestones"], language))
     pdf.paragraph(current.milestones)
+    if pdf.will_page_break(60):  # the approvals stay together with their heading
+        pdf.add_page()
     pdf.heading(both(_l("Approvals"), language))
     pdf.rows(_approval_row(a, application, language) for a in plan.active_approvals)
 
