@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from portal import db
+from portal.applications.models import ApplicationState
 from portal.core.audit import AuditEvent
 from portal.core.outbox import OutboxEmail
 from portal.core.roles import Role
@@ -71,6 +72,14 @@ def test_a_plan_waits_until_both_supervisors_agree():
     with pytest.raises(PlanError, match="both supervisors have agreed"):
         save_plan(application, CONTENT, by=application.applicant, expected_version=0, now=utcnow())
     assert plan_of(application) is None
+
+
+@pytest.mark.usefixtures("app_context")
+def test_a_withdrawn_application_gets_no_plan():
+    application = agreed_application()
+    application.state = ApplicationState.WITHDRAWN
+    with pytest.raises(PlanError, match="withdrawn"):
+        save_plan(application, CONTENT, by=application.applicant, expected_version=0, now=utcnow())
 
 
 @pytest.mark.usefixtures("app_context")

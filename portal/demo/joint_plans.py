@@ -13,6 +13,7 @@ from portal import db
 from portal.accounts.models import User
 from portal.applications.models import Application, ApplicationState
 from portal.core.timeutil import utcnow
+from portal.demo.context import DAY, Clock, simulated
 from portal.letters import services as csc
 from portal.plans.services import PlanContent, add_comment, approve, co_supervision_agreed, plan_of, save_plan
 
@@ -48,18 +49,20 @@ def _application(email: str) -> Application | None:
 
 
 def _approved_plan(application: Application, when: dt.datetime) -> None:
-    applicant = application.applicant
-    save_plan(application, DRAFT, by=applicant, expected_version=0, now=when)
-    add_comment(application, by=application.chinese_supervisor.user, text=COMMENT, now=when + dt.timedelta(days=2))
-    version = save_plan(
-        application,
-        APPROVED,
-        by=applicant,
-        expected_version=plan_of(application).version,
-        now=when + dt.timedelta(days=3),
-    )
-    for days, profile in ((4, application.german_supervisor), (5, application.chinese_supervisor)):
-        approve(application, by=profile.user, sha256=version.sha256, now=when + dt.timedelta(days=days))
+    """Draft, a comment, the changed version and both approvals, each at its own simulated time and actor (so that
+    the audit events name them and the emails count as sent long ago)."""
+    clock, applicant = Clock(), application.applicant
+    german, chinese = application.german_supervisor.user, application.chinese_supervisor.user
+    with simulated(clock):
+        save_plan(application, DRAFT, by=applicant, expected_version=0, now=clock.at(when, applicant))
+        add_comment(application, by=chinese, text=COMMENT, now=clock.at(when + 2 * DAY, chinese))
+        expected = plan_of(application).version
+        version = save_plan(
+            application, APPROVED, by=applicant, expected_version=expected, now=clock.at(when + 3 * DAY, applicant)
+        )
+        for days, supervisor in ((4, german), (5, chinese)):
+            approve(application, by=supervisor, sha256=version.sha256, now=clock.at(when + days * DAY, supervisor))
+        db.session.flush()
 
 
 def ensure_joint_plans() -> None:
@@ -73,12 +76,10 @@ def ensure_joint_plans() -> None:
     coordinator = db.session.scalar(select(User).where(User.email == COORDINATOR))
     if candidate is None or coordinator is None or csc.candidate_of(candidate) is not None:
         return
-    if csc.window_of(candidate.intake_round) is None:
-        csc.set_window(
-            candidate.intake_round,
-            now - dt.timedelta(days=7),
-            now + dt.timedelta(days=40),
-            by=coordinator,
-            expected_version=0,
-        )
-    csc.set_marked(candidate, True, by=coordinator, now=now)
+    clock = Clock()
+    with simulated(clock):
+        clock.at(now, coordinator)
+        if csc.window_of(candidate.intake_round) is None:
+            opens, closes = now - dt.timedelta(days=7), now + dt.timedelta(days=40)
+            csc.set_window(candidate.intake_round, opens, closes, by=coordinator, expected_version=0)
+        csc.set_marked(candidate, True, by=coordinator, now=now)

@@ -25,7 +25,7 @@ from portal.core.rules import RuleViolation
 from portal.core.urls import absolute_url
 from portal.core.versions import check_version, flush_new_or_stale, version_of
 from portal.plans.models import MAX_MONTHS, JointPlan, PlanApproval, PlanComment, PlanVersion
-from portal.review.permissions import chosen_profile
+from portal.review.permissions import JUDGED_STATES, chosen_profile
 from portal.review.statements import both_agree, statement_of
 
 TITLE_MAX = 300
@@ -111,6 +111,8 @@ def save_plan(
 ) -> PlanVersion:
     """Save the applicant's plan as a new version; approvals of an earlier version are withdrawn and the supervisors
     told. An unchanged plan saves nothing."""
+    if application.state not in JUDGED_STATES:
+        raise PlanError(_("A withdrawn application has no joint research plan to change."))
     if not co_supervision_agreed(application):
         raise PlanError(_("The joint research plan can be drafted once both supervisors have agreed to co-supervise."))
     plan = plan_of(application)
