@@ -113,8 +113,8 @@ def test_draft_comment_edit_and_approve_a_plan(app, page, agreed, language):
         page.locator("form[action$='/approve'] button").click()
     expect(page.locator("main .badge.text-bg-success")).to_have_text(texts["approved"])
     save_screenshots(page, f"plan-approved-{language}")
-    with page.expect_download() as download:
-        page.locator(f"main a[href='/plan/{application_id}/plan.pdf']").click()
+    with page.expect_download(timeout=120_000) as download:  # a PDF set in the CJK font: a few seconds under load
+        page.locator(f"main a[href='/plan/{application_id}/plan.pdf']").click(no_wait_after=True)
     assert download.value.suggested_filename.endswith("-joint-plan-v2.pdf")
     page.goto(f"/plan/{application_id}/history")
     expect(page.locator(".plan-diff").first).to_contain_text("+14")
