@@ -74,10 +74,12 @@ def register_blueprints(app: Flask) -> None:
     from portal.applications.views import bp as applications_bp
     from portal.auditlog.views import bp as auditlog_bp
     from portal.dashboard.views import bp as dashboard_bp
+    from portal.letters.views import bp as letters_bp
     from portal.main.views import bp as main_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.offers.views import bp as offers_bp
     from portal.people.views import bp as people_bp
+    from portal.plans.views import bp as plans_bp
     from portal.privacy.views import bp as privacy_bp
     from portal.referees.views import bp as referees_bp
     from portal.reporting.views import bp as reporting_bp
@@ -106,6 +108,8 @@ def register_blueprints(app: Flask) -> None:
         offers_bp,
         saml_bp,
         viewas_bp,
+        plans_bp,
+        letters_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -5,7 +5,8 @@
 3. every round whose retention period has passed is purged (privacy/services.py: the same rules and audit as
    `flask portal purge`);
 4. texts past the retention period go: bulk mails' texts from the audit log, sent emails from the outbox;
-5. ended sessions (with their addresses and browsers) are forgotten, and the IDs of expired SAML assertions.
+5. ended sessions (with their addresses and browsers) are forgotten, and the IDs of expired SAML assertions;
+6. CSC candidates and their supervisors are reminded of what is missing before the CSC window closes.
 
 Each step is its own transaction: one that fails is rolled back and reported, the others still run. Running it again
 the same day does nothing more: reminders remember when they were sent, moved applications and purged rounds have
@@ -25,6 +26,7 @@ from portal import db
 from portal.accounts.sessions import forget_old_sessions
 from portal.applications.models import IntakeRound
 from portal.applications.workflow import begin_review_of_closed_rounds
+from portal.letters.services import send_csc_reminders
 from portal.privacy.retention import expire_bulk_mail_texts, expire_sent_emails
 from portal.privacy.services import PurgeRefused, plan_purge, purge
 from portal.review.reminders import send_due_reminders
@@ -81,11 +83,16 @@ def _forget_assertions(now: dt.datetime) -> str:
     return f"expired SAML assertion IDs forgotten: {forget_used_assertions(now)}"
 
 
+def _csc(now: dt.datetime) -> str:
+    return f"CSC reminders written to the outbox: {send_csc_reminders(now)}"
+
+
 def _steps() -> list[tuple[str, Callable[[dt.datetime], str | None]]]:
     rounds = db.session.scalars(select(IntakeRound).order_by(IntakeRound.opens_at)).all()
     purges = [(f"purge {r.name}", lambda now, r=r: _purge_round(r, now)) for r in rounds]
     first = [("review", _begin_review), ("reminders", _remind)]
-    return [*first, *purges, ("expiry", _expire_texts), ("sessions", _forget_sessions), ("saml", _forget_assertions)]
+    last = [("expiry", _expire_texts), ("sessions", _forget_sessions), ("saml", _forget_assertions), ("csc", _csc)]
+    return [*first, *purges, *last]
 
 
 def run_daily(now: dt.datetime) -> list[StepResult]:

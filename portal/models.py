@@ -9,7 +9,9 @@ def import_all_models() -> None:
     import portal.applications.models
     import portal.core.audit
     import portal.core.outbox
+    import portal.letters.models
     import portal.offers.models
+    import portal.plans.models
     import portal.reporting.models
     import portal.review.models
     import portal.saml.models

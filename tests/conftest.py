@@ -295,6 +295,16 @@ def plain_app_context(app: Flask) -> Iterator[None]:
 # --- Helpers for reading pages and PDFs ---------------------------------------------------------------------------
 
 
+def pdf_text(content: bytes) -> str:
+    """The text of a PDF's pages, whitespace collapsed (the CJK font's text comes out with NULs between glyphs)."""
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(content))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).replace("\x00", "").split())
+
+
 def csrf_token_from(html: bytes) -> str:
     """The CSRF token of the first form in a page."""
     import re

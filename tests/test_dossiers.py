@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from portal import db
 from portal.accounts.models import User
-from portal.applications.models import Application, Document, DocumentKind
+from portal.applications.models import Application, Decision, DecisionOutcome, Document, DocumentKind
 from portal.core import pdf, storage
 from portal.core.audit import AuditEvent
 from portal.core.roles import Role
@@ -373,3 +373,19 @@ def test_the_zip_holds_one_dossier_per_application_and_leaves_out_what_the_viewe
     assert result.skipped == []
     assert [dossier.application_id for dossier in partial.dossiers] == [setup.application_id]
     assert partial.skipped == [second.id]
+
+
+def test_a_released_admission_leads_the_dossier_with_the_admission_letter(app, client, cjk_font):
+    setup = make_setup(app)
+    with app.app_context():
+        application = db.session.get(Application, setup.application_id)
+        application.decision = Decision(outcome=DecisionOutcome.ADMIT, released_at=utcnow())
+        db.session.commit()
+    sign_in(client, setup.coordinator)
+
+    reader = PdfReader(io.BytesIO(download(client, dossier_url(setup.application_id)).data))
+
+    first = cover_pages(reader)
+    assert outline(reader)[1][0] == "Admission letter" and outline(reader)[1][1] == first
+    assert "录取" in pdf_text(reader, range(first, first + 1))
+    assert "Admission letter" in pdf_text(reader, range(0, first))  # named on the cover sheet's contents

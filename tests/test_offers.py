@@ -19,7 +19,7 @@ from portal.core.timeutil import utcnow
 from portal.offers.models import Offer, OfferSettings, OfferState
 from portal.offers.services import DEFAULT_ANSWER_DAYS
 from portal.supervisors.models import SupervisorProfile
-from tests.conftest import sign_in
+from tests.conftest import pdf_text, sign_in
 from tests.factories import UserFactory
 from tests.offer_helpers import actions, emails, offer_for, released_round
 
@@ -187,3 +187,21 @@ def test_the_offer_is_shown_to_its_applicant_only(client, world):
     sign_in(client, supervisor_user)
     page = client.get(f"/application/{application_id}").get_data(as_text=True)
     assert 'id="offer"' not in page
+
+
+def test_the_applicant_downloads_the_bilingual_admission_letter_with_the_offers_deadline(client, world):
+
+
+    application = db.session.get(Application, world["admitted"][1])
+    offer = offer_for(application.id)
+    sign_in(client, application.applicant)
+    page = client.get(f"/application/{application.id}").get_data(as_text=True)
+    assert f"/offers/{offer.id}/admission-letter.pdf" in page
+    response = client.get(f"/offers/{offer.id}/admission-letter.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = pdf_text(response.data)
+    assert application.reference in text and "录取" in text
+    other = applicant_of(world["admitted"][0])
+    client.get("/account/logout")
+    sign_in(client, other)
+    assert client.get(f"/offers/{offer.id}/admission-letter.pdf").status_code == 404

@@ -81,6 +81,8 @@ def world():
         "decision": f"/review/application/{application.id}/decision",
         "history": f"/review/application/{application.id}/history",
         "reminders": f"/review/rounds/{application.round_id}/reminders",  # who owes what, when last reminded
+        "plan": f"/plan/{application.id}",
+        "plan_history": f"/plan/{application.id}/history",
     }
     return application, people, paths
 
@@ -96,6 +98,8 @@ TABLE = {
     "decision": (403, 403, 403, 403, 403, 403, 403, 200, 403),
     "history": (403, 403, 403, 403, 403, 403, 403, 200, 200),
     "reminders": (403, 403, 403, 403, 403, 403, 403, 200, 403),
+    "plan": (200, 404, 200, 404, 200, 404, 404, 200, 403),
+    "plan_history": (200, 404, 200, 404, 200, 404, 404, 200, 403),
 }
 
 

@@ -19,16 +19,23 @@ class BulkMailError(RuleViolation):
     category = "warning"
 
 
-def placeholders(text: str, field: str) -> set[str]:
-    """The placeholders text uses; anything but a plain {name}, {reference} or {deadline} is refused."""
+def sort_placeholders(text: str, field: str, allowed: tuple[str, ...]) -> tuple[set[str], list[str]]:
+    """The allowed placeholders text uses, and every other field as typed (a conversion, a format spec, an attribute
+    or an index make a field unknown: a text can never run code or reach other data). The letters reuse it."""
     used, unknown = set(), []
     for name, spec, conversion in _fields_of(text, field):
-        if name in PLACEHOLDERS and not spec and not conversion:
+        if name in allowed and not spec and not conversion:
             used.add(name)
             continue
         shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
         if shown not in unknown:
             unknown.append(shown)
+    return used, unknown
+
+
+def placeholders(text: str, field: str) -> set[str]:
+    """The placeholders text uses; anything but a plain {name}, {reference} or {deadline} is refused."""
+    used, unknown = sort_placeholders(text, field, PLACEHOLDERS)
     if unknown:
         raise BulkMailError(
             _(

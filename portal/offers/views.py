@@ -12,12 +12,14 @@ from flask_login import current_user
 from portal.applications.models import Application
 from portal.applications.panels import StatusPanel
 from portal.applications.services import list_rounds, round_or_404
+from portal.core.bilingual import pdf_download
 from portal.core.ids import parse_id
 from portal.core.operations import attempt
 from portal.core.permissions import applicant_only, coordinator_only
 from portal.core.roles import Role
 from portal.core.templating import current_language, register_nav_item
 from portal.core.timeutil import utcnow
+from portal.letters.documents import admission_letter_pdf
 from portal.offers import acceptances as listing
 from portal.offers import checklist, services
 from portal.offers.forms import AnswerForm, OfferNextForm, SettingsForm, TickForm
@@ -65,6 +67,16 @@ def answer(offer_id: int):
         thanks = _("Thank you: you have accepted your place.") if accept else _("You have declined your place.")
         flash(thanks, "success")
     return _to_status_page(offer)
+
+
+@bp.get("/offers/<int:offer_id>/admission-letter.pdf")
+@applicant_only
+def admission_letter(offer_id: int):
+    offer = own_offer(current_user, offer_id)
+    made = attempt(lambda: admission_letter_pdf(offer.application, acceptance_deadline=offer.deadline))
+    if not made:
+        return _to_status_page(offer)
+    return pdf_download(made.value, f"{offer.application.reference}-admission-letter.pdf")
 
 
 @bp.post("/offers/<int:offer_id>/checklist")

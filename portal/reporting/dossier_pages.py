@@ -91,7 +91,7 @@ def render(viewer: User, application: Application, parts: list[Part]) -> tuple[b
     included = [part for part in parts if part.included]
     page = 1
     for part in included:
-        if part.document is not None:
+        if part.reader is not None:  # a document's PDF, or the generated admission letter
             part.first_page, page = page, page + part.pages
     pdf = DossierPDF(
         letters_offset=page - 1,  # the documents' pages
@@ -100,7 +100,7 @@ def render(viewer: User, application: Application, parts: list[Part]) -> tuple[b
         footer_text=f"{pdf_title(dossier_kind(), application)} · {application.display_name}",
         language=current_language(),
     )
-    text_letters = [part for part in included if part.document is None]
+    text_letters = [part for part in included if part.reader is None]
     for part in text_letters:
         _text_letter(pdf, part, application)
         part.first_page, page = page, page + part.pages

@@ -14,13 +14,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from pypdf import PdfReader
 
-from portal.applications.models import Application, Document, DocumentKind, RefereeInvitation
+from portal.applications.models import Application, DecisionOutcome, Document, DocumentKind, RefereeInvitation
 from portal.core import storage
+from portal.letters.documents import admission_letter_pdf
+from portal.offers.services import offer_of
 from portal.reporting.application_pdf import ordered_documents
 
 log = logging.getLogger(__name__)
 
 LETTERS_GROUP = "letters"
+ADMISSION_GROUP = "admission"
 
 
 class Problem(enum.StrEnum):
@@ -64,6 +67,8 @@ class Part:
     def group_label(self) -> str:
         if self.group == LETTERS_GROUP:
             return _("Letters of recommendation")
+        if self.group == ADMISSION_GROUP:
+            return _("Admission letter")
         return DocumentKind(self.group).label
 
     @property
@@ -75,6 +80,17 @@ def document_parts(application: Application, letters: bool) -> list[Part]:
     """The parts in the dossier's order, the letters only when the viewer may read them (none is read yet)."""
     parts = [Part(d.kind.value, d.original_filename, document=d) for d in ordered_documents(application)]
     return parts + _letter_parts(application) if letters else parts
+
+
+def admission_parts(application: Application) -> list[Part]:
+    """The bilingual admission letter (with the offer's answering deadline) once an admission is released."""
+    decision = application.decision
+    if decision is None or decision.outcome != DecisionOutcome.ADMIT or decision.released_at is None:
+        return []
+    offer = offer_of(application)
+    content = admission_letter_pdf(application, acceptance_deadline=offer.deadline if offer else None)
+    reader = PdfReader(io.BytesIO(content))
+    return [Part(ADMISSION_GROUP, _("Admission letter"), reader=reader, pages=len(reader.pages))]
 
 
 def _letter_parts(application: Application) -> list[Part]:

@@ -29,7 +29,7 @@ from portal.applications.permissions import can_read_letters
 from portal.core.timeutil import utcnow
 from portal.reporting.application_pdf import pdf_title
 from portal.reporting.dossier_pages import dossier_kind, render
-from portal.reporting.dossier_parts import Part, Problem, document_parts, read_part
+from portal.reporting.dossier_parts import Part, Problem, admission_parts, document_parts, read_part
 from portal.reporting.permissions import may_download
 from portal.reporting.personal_data import zip_info
 from portal.review.permissions import can_see_reviews
@@ -107,7 +107,8 @@ def _assemble(generated: bytes, letters_pages: int, cover_pages: int, parts: lis
 
 def write_dossier(viewer: User, application: Application, target: IO[bytes]) -> Dossier:
     """Write the application's dossier, as the viewer may see it, to target (call only after may_download)."""
-    parts = document_parts(application, can_read_letters(viewer, application))
+    # The admission letter (once released) leads: it is the outcome the rest of the dossier led to.
+    parts = admission_parts(application) + document_parts(application, can_read_letters(viewer, application))
     for part in parts:
         read_part(part)
     while True:
