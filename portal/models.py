@@ -9,6 +9,7 @@ def import_all_models() -> None:
     import portal.applications.models
     import portal.core.audit
     import portal.core.outbox
+    import portal.interviews.models
     import portal.reporting.models
     import portal.review.models
     import portal.supervisors.models  # noqa: F401
