@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from portal import db
+from portal.core.timeutil import utcnow
 from portal.interviews.models import (
     Interview,
     InterviewBooking,
@@ -12,7 +13,6 @@ from portal.interviews.models import (
     InterviewPanelMember,
     InterviewSlot,
 )
-from portal.core.timeutil import utcnow
 
 
 def make_interview(application, panel, starts: list[dt.datetime], *, link: str = "https://meet.example.org/ipk-1"):

@@ -58,7 +58,7 @@ def test_booking_emails_the_applicant_and_the_panel_in_their_languages_with_a_ca
     to_applicant, to_member = emails("interview_booked")
     assert (to_applicant.recipient, to_applicant.language) == (application.applicant.email, "zh")
     assert (to_member.recipient, to_member.language) == (member.email, "de")
-    assert "面试" in to_applicant.subject and "Gespräch" in to_member.subject or "Interview" in to_member.subject
+    assert ("面试" in to_applicant.subject and "Gespräch" in to_member.subject) or "Interview" in to_member.subject
     assert "上海" in to_applicant.body and "柏林" in to_applicant.body  # every zone, named in Chinese
     assert "https://meet.example.org/ipk-1" in to_applicant.body
     calendar = calendar_of(to_applicant)
@@ -124,7 +124,7 @@ def test_booking_twice_changes_nothing(setting):
 
 
 def test_a_slot_taken_by_another_applicant_is_refused(setting):
-    application, member, interview, invitation = setting
+    _application, _member, interview, invitation = setting
     other = submitted_application()
     rival = InterviewInvitation(interview=interview, application=other)
     db.session.add(rival)
@@ -135,7 +135,7 @@ def test_a_slot_taken_by_another_applicant_is_refused(setting):
 
 
 def test_a_slot_of_another_interview_is_refused(setting):
-    application, member, _interview, invitation = setting
+    _application, member, _interview, invitation = setting
     other_interview, _ = make_interview(submitted_application(), [member], [future(12)])
     with pytest.raises(RuleViolation, match="not offered"):
         booking.book_slot(invitation, other_interview.slots[0].id, now=future(0))

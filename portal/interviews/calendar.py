@@ -39,13 +39,21 @@ def event_uid(invitation_id: int) -> str:
     return f"interview-{invitation_id}@{host}"
 
 
+def zoned(moment: dt.datetime) -> dt.datetime:
+    """The moment in Berlin time (written with TZID), or in UTC where Berlin's clock reads the same twice (the hour
+    after summer time ends): a calendar takes such a local time as its first occurrence."""
+    local = moment.astimezone(BERLIN)
+    twin = local.replace(fold=1 - local.fold)
+    return moment.astimezone(dt.UTC) if twin.utcoffset() != local.utcoffset() else local
+
+
 def _event(entry: CalendarEntry, now: dt.datetime) -> Event:
     event = Event()
     event.add("uid", entry.uid)
     event.add("sequence", entry.sequence)
     event.add("dtstamp", now.astimezone(dt.UTC))
-    event.add("dtstart", entry.starts_at.astimezone(BERLIN))
-    event.add("dtend", entry.ends_at.astimezone(BERLIN))
+    event.add("dtstart", zoned(entry.starts_at))
+    event.add("dtend", zoned(entry.ends_at))
     event.add("summary", entry.summary)
     event.add("description", entry.description)
     if entry.location:

@@ -95,7 +95,7 @@ def zone_label(zone: str) -> str:
 
 
 def slot_range(starts: dt.datetime, ends: dt.datetime, zone: str) -> str:
-    """"Friday, 26 March 2027, 08:00–08:45 (CET)" in the zone and the reader's language (the end's day if it differs)."""
+    """The slot as "Friday, 26 March 2027, 08:00-08:45 (CET)" in the zone and the reader's language."""
     tz = ZoneInfo(zone)
     local_start, local_end = starts.astimezone(tz), ends.astimezone(tz)
     day = format_date(local_start.date(), "full")

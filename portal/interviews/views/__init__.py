@@ -17,12 +17,12 @@ bp = Blueprint("interviews", __name__, url_prefix="/interviews")
 @bp.app_context_processor
 def interview_helpers() -> dict[str, object]:
     """For pages of other domains: the applicant's status page and the ranking show what interviews hold."""
-    return {
-        "applicant_interview": applicant_interview,
-        "interview_summaries": ranking_summaries,
-        "slot_range": slot_range,
-        "zone_label": zone_label,
-    }
+    return {"applicant_interview": applicant_interview, "interview_summaries": ranking_summaries}
+
+
+# Globals (not context): the macros of interviews/_macros.html and the emails use them.
+bp.add_app_template_global(slot_range)
+bp.add_app_template_global(zone_label)
 
 
 register_nav_item("interviews.panel", _l("Interviews"), roles=(Role.COMMITTEE, Role.SUPERVISOR), order=31)
