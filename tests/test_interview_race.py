@@ -80,5 +80,7 @@ def test_two_applicants_booking_the_same_slot_at_the_same_instant_get_one_bookin
         loser = next(i for i, _tab in tabs if i != winner.invitation_id)
         assert "Your booked time" in pages[winner.invitation_id] and "Your booked time" not in pages[loser]
         # Only the winner's booking was announced (applicant and panel member): the loser's emails were rolled back.
-        assert db.session.scalar(select(func.count(OutboxEmail.id)).where(OutboxEmail.template == "interview_booked")) == 2
+        assert (
+            db.session.scalar(select(func.count(OutboxEmail.id)).where(OutboxEmail.template == "interview_booked")) == 2
+        )
         db.session.remove()
