@@ -28,6 +28,7 @@ from tests.factories import (
     submitted_application,
     supervisor,
 )
+from tests.interview_factories import booked, future, make_interview
 
 pytestmark = pytest.mark.usefixtures("plain_app_context")
 
@@ -69,6 +70,9 @@ def world():
         "coordinator": UserFactory(roles=[Role.COORDINATOR]),
         "admin": UserFactory(roles=[Role.ADMIN]),
     }
+    # The interview: the assigned member and the chosen German supervisor on the panel, a time booked.
+    interview, invitation = make_interview(application, [assigned_member, people["chosen_supervisor"]], [future(10)])
+    booked(invitation, interview.slots[0])
     db.session.commit()
     paths = {
         "application": f"/application/{application.id}",
@@ -78,6 +82,8 @@ def world():
         "reviews": f"/review/application/{application.id}",
         "decision": f"/review/application/{application.id}/decision",
         "history": f"/review/application/{application.id}/history",
+        "interview": f"/interviews/invitation/{invitation.id}/interview.ics",
+        "interview_notes": f"/interviews/invitation/{invitation.id}/notes",
     }
     return application, people, paths
 
@@ -92,6 +98,10 @@ TABLE = {
     "reviews": (403, 403, 403, 403, 200, 404, 404, 200, 403),
     "decision": (403, 403, 403, 403, 403, 403, 403, 200, 403),
     "history": (403, 403, 403, 403, 403, 403, 403, 200, 200),
+    # Time and link: own, the panel (here the chosen supervisor and the assigned member), the coordinators.
+    "interview": (200, 404, 200, 404, 200, 404, 404, 200, 404),
+    # Notes and scores are written by the panel; others' are read like reviews (tests/test_interview_notes.py).
+    "interview_notes": (403, 403, 200, 404, 200, 404, 404, 403, 403),
 }
 
 

@@ -79,12 +79,11 @@ class ChooseSlotForm(FlaskForm):
 class NoteForm(FlaskForm):
     """A panel member's notes and score."""
 
-    score = RadioField(
-        _l("Score"),
-        choices=[(n, str(n)) for n in range(MIN_SCORE, MAX_SCORE + 1)],
-        coerce=_optional_int,
-        validators=[Optional()],
-    )
+    score = RadioField(_l("Score (1 poor to 5 excellent)"), choices=[], coerce=_optional_int, validators=[Optional()])
     notes = TextAreaField(_l("Notes"), validators=[Length(max=10000)])
     save = SubmitField(_l("Save draft"))
     submit = SubmitField(_l("Submit notes and score"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.score.choices = [(n, str(n)) for n in range(MIN_SCORE, MAX_SCORE + 1)]
