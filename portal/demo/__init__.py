@@ -5,7 +5,8 @@ accounts.py holds the accounts, two_factor.py the coordinator's and administrato
 rounds, applications.py the applications (written step by step by the services: applicants.py, judging.py, with the
 plans of plans.py and the texts of content.py), outbox.py a failed email, record.py two reviewers who disagree strongly
 (the coordinators' dashboard lists the application), rubric.py the open round's review rubric,
-consent.py a draft whose consents predate the privacy notice in force.
+consent.py a draft whose consents predate the privacy notice in force, interviews.py a booked interview of
+applicant@example.org.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from portal import db
 from portal.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_password_hash, seed_accounts
 from portal.demo.applications import demo_applications_exist, seed_applications
 from portal.demo.consent import outdate_one_consent
+from portal.demo.interviews import ensure_booked_interview
 from portal.demo.outbox import ensure_failed_email
 from portal.demo.record import ensure_disagreement
 from portal.demo.rounds import ensure_open_round
@@ -38,6 +40,7 @@ def seed_demo() -> dict[str, object]:
         outdate_one_consent()
     ensure_failed_email()
     ensure_disagreement()
+    ensure_booked_interview()
     return {
         "accounts": [row[0] for row in DEMO_ACCOUNTS],
         "password": DEMO_PASSWORD,
