@@ -7,7 +7,9 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_date
+from babel import Locale
+from babel.dates import format_skeleton
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -98,8 +100,13 @@ def slot_range(starts: dt.datetime, ends: dt.datetime, zone: str) -> str:
     """The slot as "Friday, 26 March 2027, 08:00-08:45 (CET)" in the zone and the reader's language."""
     tz = ZoneInfo(zone)
     local_start, local_end = starts.astimezone(tz), ends.astimezone(tz)
-    day = format_date(local_start.date(), "full")
     end = f"{local_end:%H:%M}"
     if local_end.date() != local_start.date():
-        end = f"{format_date(local_end.date(), 'medium')} {end}"
-    return f"{day}, {local_start:%H:%M}\u2013{end} ({local_start.tzname()})"
+        end = f"{_day(local_end.date())} {end}"
+    return f"{_day(local_start.date())}, {local_start:%H:%M}\u2013{end} ({local_start.tzname()})"
+
+
+def _day(day: dt.date) -> str:
+    """The weekday and date, short, in the reader's language ("Tue, Dec 15, 2026", "Di., 15. Dez. 2026")."""
+    locale = get_locale() or Locale.parse("en")
+    return format_skeleton("yMMMEd", day, locale=locale)
