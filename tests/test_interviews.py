@@ -185,6 +185,9 @@ def test_the_calendar_feed_is_private_hashed_and_revocable(setting, client):
     assert [str(e["UID"]) for e in calendar.walk("VEVENT")] == [event_uid(invitation.id)]
     newer = feeds.issue_feed(member)  # a new link revokes the old one
     assert feeds.feed_owner(member.id, token) is None and feeds.feed_owner(member.id, newer) == member
+    member.active = False  # a deactivated account's feed stops too
+    assert feeds.feed_owner(member.id, newer) is None
+    member.active = True
     feeds.revoke_feed(member)
     assert feeds.feed_owner(member.id, newer) is None
 

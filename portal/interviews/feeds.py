@@ -68,14 +68,10 @@ def revoke_feed(user: User, *, record: bool = True) -> None:
 def feed_owner(user_id: int, token: str) -> User | None:
     """The active user whose feed the link opens, or None for any link that does not work."""
     feed = db.session.scalars(select(CalendarFeed).where(CalendarFeed.user_id == user_id)).first()
-    if feed is None or not token_matches(token, feed.token_hash) or not feed_user_active(feed):
+    if feed is None or not token_matches(token, feed.token_hash):
         return None
-    return db.session.get(User, user_id)
-
-
-def feed_user_active(feed: CalendarFeed) -> bool:
-    user = db.session.get(User, feed.user_id)
-    return user is not None and user.active
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.active else None
 
 
 def feed_calendar(user: User, *, now: dt.datetime) -> bytes:

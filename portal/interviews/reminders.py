@@ -11,6 +11,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from portal import db
+from portal.core import audit
 from portal.interviews.mails import email_change
 from portal.interviews.models import InterviewBooking, InterviewInvitation, InterviewSlot
 
@@ -40,5 +41,6 @@ def send_interview_reminders(now: dt.datetime, *, until_next_run: dt.timedelta =
     for invitation in due:
         email_change(invitation, invitation.booking.slot, "reminder", now=now)  # type: ignore[union-attr]
         invitation.reminded_at = now
+        audit.record("interview.reminded", invitation.application)
     db.session.flush()
     return len(due)
