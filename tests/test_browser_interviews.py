@@ -49,13 +49,14 @@ def journey(app):
         chinese = submitted_application()
         chinese.applicant.language, chinese.applicant.timezone = "zh", "Asia/Shanghai"
         chinese.given_names, chinese.family_name, chinese.native_name = "Wei", "Li", "李伟"
-        german = submitted_application()
+        german = submitted_application(intake_round=chinese.intake_round)
         german.applicant.language, german.applicant.timezone = "de", "Europe/Berlin"
         german.given_names, german.family_name = "Jonas", "Weber"
         starts = [future(10, 7), future(10, 8), future(11, 7), future(11, 8)]
         interview, zh_invitation = make_interview(chinese, [member], starts)
         invite_too(interview, german)
         coordinator = UserFactory(roles=[Role.COORDINATOR], language="de")
+        uninvited = submitted_application(intake_round=chinese.intake_round)
         db.session.commit()
         data = {
             "zh": chinese.applicant.email,
@@ -65,6 +66,7 @@ def journey(app):
             "member": member.email,
             "interview": interview.id,
             "zh_invitation": zh_invitation.id,
+            "uninvited": uninvited.id,
         }
         db.session.remove()
     return data
@@ -125,6 +127,13 @@ def test_the_coordinators_interview_page_and_the_panels_list(app, page, journey)
     expect(page.locator("html")).to_have_attribute("lang", "de")
     expect(page.locator("table.interview-slots tbody tr")).to_have_count(4)
     save_screenshots(page, "interview-coordinator-de")
+    # From the ranking, the third applicant (not invited yet) is invited to this interview.
+    page.goto(f"/staff/applications/{journey['uninvited']}")
+    page.locator(f"a[href='/interviews/invite/{journey['uninvited']}']").click()
+    save_screenshots(page, "interview-invite-de")
+    page.locator("select[name=interview]").select_option(str(journey["interview"]))
+    page.locator("main form [type=submit]").click()
+    expect(page.locator(".interview-invitations li")).to_have_count(3)
     _sign_out(page)
     sign_in_in_browser(page, app, journey["member"], PASSWORD)
     page.goto("/interviews/panel")
