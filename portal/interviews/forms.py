@@ -18,6 +18,7 @@ from wtforms import (
     TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.core.timeutil import BERLIN
 from portal.interviews.models import MAX_SCORE, MIN_SCORE
@@ -33,7 +34,13 @@ class InviteForm(FlaskForm):
     """Invite an application: to a panel of its round that exists, or to a new panel with proposed slots."""
 
     interview = SelectField(_l("Interview"), coerce=int)
-    panel = SelectMultipleField(_l("Panel (for a new interview)"), coerce=int, validate_choice=False)
+    panel = SelectMultipleField(
+        _l("Panel (for a new interview)"),
+        coerce=int,
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
     duration = IntegerField(_l("Duration in minutes"), default=45, validators=[Optional(), NumberRange(15, 240)])
     meeting_link = StringField(_l("Meeting link (optional)"), validators=[Optional(), Length(max=500)])
     first_day = DateField(_l("First day of the proposed slots"), validators=[Optional()])
