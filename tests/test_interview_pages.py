@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from portal import db
 from portal.core.outbox import OutboxEmail
 from portal.core.roles import Role
+from portal.core.timeutil import BERLIN, utcnow
 from portal.interviews.models import Interview, InterviewBooking, InterviewInvitation, InterviewSlot
 from tests.conftest import sign_in
 from tests.factories import UserFactory, committee_member, submitted_application
@@ -68,7 +69,7 @@ def test_a_time_in_the_past_is_refused_and_nothing_changes(client):
     interview, _invitation = make_interview(application, [committee_member()], [future(10)])
     db.session.commit()
     sign_in(client, UserFactory(roles=[Role.COORDINATOR]))
-    yesterday = future(-1).astimezone(dt.UTC)
+    yesterday = (utcnow() - dt.timedelta(days=1)).astimezone(BERLIN)
     response = client.post(
         f"/interviews/{interview.id}/slots", data={"day": yesterday.date().isoformat(), "time": "10:00"}
     )
