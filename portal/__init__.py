@@ -74,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.applications.views import bp as applications_bp
     from portal.auditlog.views import bp as auditlog_bp
     from portal.dashboard.views import bp as dashboard_bp
+    from portal.interviews.views import bp as interviews_bp
     from portal.letters.views import bp as letters_bp
     from portal.main.views import bp as main_bp
     from portal.notifications.views import bp as notifications_bp
@@ -110,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
         viewas_bp,
         plans_bp,
         letters_bp,
+        interviews_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -1,7 +1,8 @@
 """What must happen each day (`flask --app app portal daily`, from cron), in this order:
 
 1. the submitted applications of rounds whose deadline has passed go under review;
-2. due reminders are written to the outbox (referees whose link expires soon, reviewers whose reviews are due);
+2. due reminders are written to the outbox (referees whose link expires soon, reviewers whose reviews are due;
+   interviews starting within two days: interviews/reminders.py);
 3. every round whose retention period has passed is purged (privacy/services.py: the same rules and audit as
    `flask portal purge`);
 4. texts past the retention period go: bulk mails' texts from the audit log, sent emails from the outbox;
@@ -26,6 +27,7 @@ from portal import db
 from portal.accounts.sessions import forget_old_sessions
 from portal.applications.models import IntakeRound
 from portal.applications.workflow import begin_review_of_closed_rounds
+from portal.interviews.reminders import send_interview_reminders
 from portal.letters.services import send_csc_reminders
 from portal.privacy.retention import expire_bulk_mail_texts, expire_sent_emails
 from portal.privacy.services import PurgeRefused, plan_purge, purge
@@ -52,6 +54,10 @@ def _remind(now: dt.datetime) -> str:
         f"reminders written to the outbox: {report.total} ({report.referees} to referees, {report.reviewers} to "
         "reviewers)"
     )
+
+
+def _remind_interviews(now: dt.datetime) -> str:
+    return f"interviews reminded (applicant and panel): {send_interview_reminders(now)}"
 
 
 def _purge_round(intake: IntakeRound, now: dt.datetime) -> str | None:
@@ -90,7 +96,7 @@ def _csc(now: dt.datetime) -> str:
 def _steps() -> list[tuple[str, Callable[[dt.datetime], str | None]]]:
     rounds = db.session.scalars(select(IntakeRound).order_by(IntakeRound.opens_at)).all()
     purges = [(f"purge {r.name}", lambda now, r=r: _purge_round(r, now)) for r in rounds]
-    first = [("review", _begin_review), ("reminders", _remind)]
+    first = [("review", _begin_review), ("reminders", _remind), ("interviews", _remind_interviews)]
     last = [("expiry", _expire_texts), ("sessions", _forget_sessions), ("saml", _forget_assertions), ("csc", _csc)]
     return [*first, *purges, *last]
 

@@ -228,6 +228,20 @@ def test_the_demo_shows_a_rich_record_and_a_disagreement_on_the_dashboard(app, c
     assert "large disagreement" in page and "2 submitted versions" in page
 
 
+def test_the_demo_has_a_booked_interview_for_the_demo_applicant(app, client):
+    seed(app)
+    open_round, _closed = rounds()
+    own = {a.round_id: a for a in applicant_applications(user("applicant@example.org"))}[open_round.id]
+    sign_in(client, user("applicant@example.org"))
+    status = client.get(f"/application/{own.id}").get_data(as_text=True)
+    start = status.index("/interviews/invitation/")
+    ics = client.get(status[start : status.index('"', start)])
+    assert ics.status_code == 200 and b"BEGIN:VEVENT" in ics.data and b"TZID=Europe/Berlin" in ics.data
+    for email in ("committee@example.org", "supervisor.de@example.org"):  # the panel
+        sign_in(client, user(email))
+        assert own.reference in client.get("/interviews/panel").get_data(as_text=True), email
+
+
 def applicant_applications(applicant: User) -> list[Application]:
     return list(db.session.scalars(select(Application).where(Application.applicant_id == applicant.id)))
 

@@ -30,6 +30,7 @@ from tests.factories import (
     submitted_application,
     supervisor,
 )
+from tests.interview_factories import booked, future, make_interview
 
 pytestmark = pytest.mark.usefixtures("plain_app_context")
 
@@ -71,6 +72,9 @@ def world():
         "coordinator": UserFactory(roles=[Role.COORDINATOR]),
         "admin": UserFactory(roles=[Role.ADMIN]),
     }
+    # The interview: the assigned member and the chosen German supervisor on the panel, a time booked.
+    interview, invitation = make_interview(application, [assigned_member, people["chosen_supervisor"]], [future(10)])
+    booked(invitation, interview.slots[0])
     db.session.commit()
     paths = {
         "application": f"/application/{application.id}",
@@ -83,6 +87,8 @@ def world():
         "reminders": f"/review/rounds/{application.round_id}/reminders",  # who owes what, when last reminded
         "plan": f"/plan/{application.id}",
         "plan_history": f"/plan/{application.id}/history",
+        "interview": f"/interviews/invitation/{invitation.id}/interview.ics",
+        "interview_notes": f"/interviews/invitation/{invitation.id}/notes",
     }
     return application, people, paths
 
@@ -100,6 +106,10 @@ TABLE = {
     "reminders": (403, 403, 403, 403, 403, 403, 403, 200, 403),
     "plan": (200, 404, 200, 404, 200, 404, 404, 200, 403),
     "plan_history": (200, 404, 200, 404, 200, 404, 404, 200, 403),
+    # Time and link: own, the panel (here the chosen supervisor and the assigned member), the coordinators.
+    "interview": (200, 404, 200, 404, 200, 404, 404, 200, 404),
+    # Notes and scores are written by the panel; others' are read like reviews (tests/test_interview_notes.py).
+    "interview_notes": (403, 403, 200, 404, 200, 404, 404, 403, 403),
 }
 
 

@@ -104,7 +104,7 @@ class ConsoleTransport:
     """Development delivery: writes each message to the log instead of sending it."""
 
     def send(self, message: EmailMessage) -> None:
-        body = message.get_content()
+        body = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]  # the text, not the attachments
         log.warning("Email to %s: %s\n%s", message["To"], message["Subject"], body)
         print(f"\n----- email to {message['To']} -----\nSubject: {message['Subject']}\n\n{body}\n-----", flush=True)
 
@@ -131,7 +131,17 @@ def build_message(email: OutboxEmail, sender: str) -> EmailMessage:
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(email.body, charset="utf-8")
     message["Content-Language"] = email.language  # after set_content, which replaces the Content-* headers
+    for attachment in email.attachments:
+        _attach(message, attachment.filename, attachment.content_type, attachment.content)
     return message
+
+
+def _attach(message: EmailMessage, filename: str, content_type: str, content: bytes) -> None:
+    """Add a file; the content type's parameters (a calendar's `method`, say) are kept."""
+    kind, _, params = content_type.partition(";")
+    maintype, _, subtype = kind.strip().partition("/")
+    parameters = dict(p.strip().split("=", 1) for p in params.split(";") if "=" in p)
+    message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename, params=parameters)
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -200,4 +210,5 @@ def _deliver_one(
         email.last_error = None
         # A sent body may hold a secret link (confirmation, reset, referee letter): it is not kept once delivered.
         email.body = SENT_BODY_PLACEHOLDER
+        email.attachments.clear()  # attachments likewise (a calendar entry carries the meeting link)
         report.sent += 1

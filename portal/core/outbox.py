@@ -14,8 +14,8 @@ from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import db
 from portal.core.enums import enum_column
@@ -55,6 +55,26 @@ class OutboxEmail(db.Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime)
 
+    attachments: Mapped[list[OutboxAttachment]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="OutboxAttachment.id"
+    )
+
+
+class OutboxAttachment(db.Base):
+    """A file sent with an outbox email (a calendar entry, say); deleted with its email."""
+
+    __tablename__ = "outbox_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_id: Mapped[int] = mapped_column(ForeignKey("outbox_emails.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(120))
+    content_type: Mapped[str] = mapped_column(String(100))  # "text/calendar; method=REQUEST", say
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# A file to attach: (filename, content type with its parameters, bytes).
+Attachment = tuple[str, str, bytes]
+
 
 # What a list of emails shows, and never the body: it may hold a secret link (a password reset, a referee's upload).
 SUMMARY_COLUMNS = (
@@ -77,6 +97,7 @@ def queue_email(
     context: dict[str, Any],
     user_id: int | None = None,
     application_id: int | None = None,
+    attachments: list[Attachment] | tuple[Attachment, ...] = (),
 ) -> OutboxEmail:
     """Render `notifications/email/<template>` in language and add it to the outbox (no commit); the email is about
     `application_id`, or else about the `application` its context names, if any."""
@@ -93,6 +114,7 @@ def queue_email(
         body=body,
         user_id=user_id,
         application_id=application_id if application_id is not None else _application_id(context),
+        attachments=[OutboxAttachment(filename=n, content_type=t, content=c) for n, t, c in attachments],
     )
     db.session.add(email)
     db.session.flush()
@@ -104,7 +126,9 @@ def _application_id(context: dict[str, Any]) -> int | None:
     return getattr(context.get("application"), "id", None)
 
 
-def notify(user: Any, template: str, **context: Any) -> OutboxEmail:
+def notify(
+    user: Any, template: str, *, attachments: list[Attachment] | tuple[Attachment, ...] = (), **context: Any
+) -> OutboxEmail:
     """Email a person who has an account, in their language; the template sees them as `user`."""
     return queue_email(
         recipient=user.email,
@@ -112,4 +136,5 @@ def notify(user: Any, template: str, **context: Any) -> OutboxEmail:
         template=template,
         context={"user": user, **context},
         user_id=user.id,
+        attachments=attachments,
     )

@@ -6,7 +6,7 @@ rounds, applications.py the applications (written step by step by the services: 
 plans of plans.py and the texts of content.py), outbox.py a failed email, record.py two reviewers who disagree strongly
 (the coordinators' dashboard lists the application), rubric.py the open round's review rubric,
 consent.py a draft whose consents predate the privacy notice in force, joint_plans.py approved joint research plans
-and a CSC candidate.
+and a CSC candidate, interviews.py a booked interview of applicant@example.org.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from portal import db
 from portal.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_password_hash, seed_accounts
 from portal.demo.applications import demo_applications_exist, seed_applications
 from portal.demo.consent import outdate_one_consent
+from portal.demo.interviews import ensure_booked_interview
 from portal.demo.joint_plans import ensure_joint_plans
 from portal.demo.outbox import ensure_failed_email
 from portal.demo.record import ensure_disagreement
@@ -41,6 +42,7 @@ def seed_demo() -> dict[str, object]:
     ensure_failed_email()
     ensure_disagreement()
     ensure_joint_plans()
+    ensure_booked_interview()
     return {
         "accounts": [row[0] for row in DEMO_ACCOUNTS],
         "password": DEMO_PASSWORD,

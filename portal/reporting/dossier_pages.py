@@ -24,6 +24,7 @@ from portal.reporting.application_pdf import (
     status_block,
     title_block,
 )
+from portal.reporting.dossier_interviews import interviews_section
 from portal.reporting.dossier_parts import Part
 from portal.review import ranking
 from portal.review.models import CRITERIA
@@ -138,6 +139,7 @@ def _cover(pdf: DossierPDF, viewer: User, application: Application, parts: list[
         _statements_section(pdf, application)
     if can_see_reviews(viewer, application):
         _reviews_section(pdf, viewer, application)
+    interviews_section(pdf, viewer, application)
 
 
 def _pages_text(part: Part) -> str:

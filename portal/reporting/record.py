@@ -22,6 +22,7 @@ from portal.applications.models import Application, ApplicationState, Decision, 
 from portal.applications.permissions import can_read_letters
 from portal.core.outbox import SUMMARY_COLUMNS, OutboxEmail
 from portal.core.roles import Role
+from portal.interviews.notes import InterviewView, interviews_for_record
 from portal.reporting.application_pdf import ordered_documents
 from portal.reporting.permissions import may_download, may_read_emails
 from portal.review.decisions import decided_by_name
@@ -104,10 +105,9 @@ class Record:
     decided_by: str | None
     emails: list[Any] | None
     history: list[HistoryEntry] | None
-    # EXTENSION POINT — interviews (DESIGN: Interview, Booking). None exist yet. When they do, load them here through
-    # their domain's permissions.py (time and link: the panel and the coordinators; notes and scores: like reviews);
-    # templates/reporting/record/_interviews.html shows them once this list has entries.
-    interviews: list[Any] = field(default_factory=list)
+    # The interview (time and link: the panel and the coordinators; notes and scores: like reviews), from
+    # interviews/notes.py, which asks interviews/permissions.py.
+    interviews: list[InterviewView] = field(default_factory=list)
 
     @property
     def referees(self) -> list[RefereeInvitation]:
@@ -227,4 +227,5 @@ def record_for(viewer: User, application: Application) -> Record:
         decided_by=decided_by_name(application) if note_visible else None,
         emails=_emails(application) if may_read_emails(viewer) else None,
         history=application_history(application) if reads_history(viewer) else None,
+        interviews=interviews_for_record(viewer, application),
     )

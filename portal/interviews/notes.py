@@ -1,0 +1,136 @@
+"""Panel members' notes and scores on an interview, and what the record, the ranking and the dossier show of them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from fractions import Fraction
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from portal import db
+from portal.accounts.models import User
+from portal.applications.models import Application
+from portal.core import audit
+from portal.core.rules import RuleViolation
+from portal.interviews.models import (
+    MAX_SCORE,
+    MIN_SCORE,
+    Interview,
+    InterviewBooking,
+    InterviewInvitation,
+    InterviewNote,
+    InterviewSlot,
+)
+from portal.interviews.permissions import may_see, visible_notes
+
+
+def own_note(invitation: InterviewInvitation, author: User) -> InterviewNote | None:
+    return db.session.scalars(
+        select(InterviewNote).where(InterviewNote.invitation_id == invitation.id, InterviewNote.author_id == author.id)
+    ).first()
+
+
+def save_note(
+    invitation: InterviewInvitation, author: User, *, score: int | None, notes: str, submit: bool, now: dt.datetime
+) -> InterviewNote:
+    """Keep a panel member's notes and score; submitting needs a score (the others then see it, like a review)."""
+    if score is not None and not MIN_SCORE <= score <= MAX_SCORE:
+        raise RuleViolation(_("Choose a score from 1 to 5."), field="score")
+    if submit and score is None:
+        raise RuleViolation(_("Choose a score before submitting."), field="score")
+    note = own_note(invitation, author) or InterviewNote(invitation=invitation, author=author)
+    note.score, note.notes, note.updated_at = score, notes.strip(), now
+    if submit and note.submitted_at is None:
+        note.submitted_at = now
+    db.session.add(note)
+    db.session.flush()
+    audit.record("interview.note_saved", invitation.application, details={"submitted": note.submitted})
+    return note
+
+
+def all_notes(invitation: InterviewInvitation) -> list[InterviewNote]:
+    return list(
+        db.session.scalars(
+            select(InterviewNote).where(InterviewNote.invitation_id == invitation.id).order_by(InterviewNote.id)
+        )
+    )
+
+
+def others_notes(viewer: User, invitation: InterviewInvitation) -> list[InterviewNote]:
+    """The other panel members' notes the viewer may read."""
+    return [n for n in visible_notes(viewer, invitation, all_notes(invitation)) if n.author_id != viewer.id]
+
+
+@dataclass(frozen=True)
+class InterviewView:
+    """An application's interview as one viewer may see it."""
+
+    invitation: InterviewInvitation
+    notes: list[InterviewNote]
+
+    @property
+    def slot(self) -> InterviewSlot | None:
+        booking = self.invitation.booking
+        return booking.slot if booking is not None else None
+
+    @property
+    def mean(self) -> float | None:
+        scores = [note.score for note in self.notes if note.submitted and note.score is not None]
+        return float(Fraction(sum(scores), len(scores))) if scores else None
+
+
+def interview_of(application: Application) -> InterviewInvitation | None:
+    query = (
+        select(InterviewInvitation)
+        .where(InterviewInvitation.application_id == application.id)
+        .options(
+            selectinload(InterviewInvitation.interview).selectinload(Interview.panel),
+            selectinload(InterviewInvitation.booking),
+        )
+    )
+    return db.session.scalars(query).first()
+
+
+def interviews_for_record(viewer: User, application: Application) -> list[InterviewView]:
+    """The application's interview for the staff record: for its panel and the coordinators, with the notes the
+    viewer may read; nothing for anyone else."""
+    invitation = interview_of(application)
+    if invitation is None or not may_see(viewer, invitation) or viewer.id == application.applicant_id:
+        return []
+    return [InterviewView(invitation, visible_notes(viewer, invitation, all_notes(invitation)))]
+
+
+@dataclass(frozen=True)
+class InterviewSummary:
+    """What the ranking shows of an application's interview (for coordinators, who read every submitted note)."""
+
+    starts_at: dt.datetime | None
+    scores: int
+    mean: float | None
+
+
+def ranking_summaries(application_ids: list[int]) -> dict[int, InterviewSummary]:
+    """Per application: the booked time and the submitted notes' mean score, in one query."""
+    if not application_ids:
+        return {}
+    submitted = InterviewNote.submitted_at.is_not(None)
+    query = (
+        select(
+            InterviewInvitation.application_id,
+            InterviewSlot.starts_at,
+            func.count(InterviewNote.id).filter(submitted),
+            func.sum(InterviewNote.score).filter(submitted),
+        )
+        .outerjoin(InterviewBooking, InterviewBooking.invitation_id == InterviewInvitation.id)
+        .outerjoin(InterviewSlot, InterviewSlot.id == InterviewBooking.slot_id)
+        .outerjoin(InterviewNote, InterviewNote.invitation_id == InterviewInvitation.id)
+        .where(InterviewInvitation.application_id.in_(application_ids))
+        .group_by(InterviewInvitation.application_id, InterviewSlot.starts_at)
+    )
+    return {
+        app_id: InterviewSummary(starts, count, float(Fraction(int(total), count)) if count else None)
+        for app_id, starts, count, total in db.session.execute(query)
+    }
