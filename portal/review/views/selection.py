@@ -17,7 +17,7 @@ from portal.core.permissions import coordinator_only, staff_only
 from portal.core.timeutil import utcnow
 from portal.review import decisions
 from portal.review import ranking as ranking_service
-from portal.review.decision_forms import DecisionForm, ReleaseForm
+from portal.review.decision_forms import BulkDecisionForm, DecisionForm, ReleaseForm
 from portal.review.forms import RankingFilterForm
 from portal.review.guardrails import NeedsConfirmation, kinds_text
 from portal.review.history import application_history
@@ -57,6 +57,7 @@ def ranking(round_id: int):
         rows=ranking_service.ranking(intake.id, filters),
         sort_links=_sort_links(intake, filters),
         disagreement=ranking_service.DISAGREEMENT_SPREAD,
+        bulk_form=BulkDecisionForm(formdata=None),
     )
 
 

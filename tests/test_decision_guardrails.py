@@ -1,0 +1,199 @@
+"""Decision guardrails (issue 10): the warnings (too few reviews, co-supervision not agreed, a contrary recommendation,
+capacity), their confirmation with a reason on the single and the bulk path, the personal note to the applicant, and
+the release while the round is still open."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from portal import db
+from portal.applications.models import Application, ApplicationState, Decision, DecisionOutcome
+from portal.core.audit import AuditEvent
+from portal.core.outbox import OutboxEmail
+from portal.core.roles import Role
+from portal.core.timeutil import utcnow
+from portal.review.decisions import row_for
+from portal.review.guardrails import WarningKind, capacity_loads, warnings_for
+from portal.review.models import Recommendation, StatementAnswer
+from tests.conftest import sign_in
+from tests.factories import (
+    IntakeRoundFactory,
+    UserFactory,
+    add_decision,
+    add_review,
+    add_statement,
+    judged,
+    supervisor,
+)
+
+S = ApplicationState
+Out = DecisionOutcome
+W = WarningKind
+pytestmark = pytest.mark.usefixtures("plain_app_context")
+
+
+@pytest.fixture
+def coordinator(login_as):
+    return login_as(Role.COORDINATOR)
+
+
+def prepared(intake, *, reviews=2, recommendation=Recommendation.ADMIT, answers=("willing", "willing"), **kwargs):
+    """An application under review with `reviews` submitted reviews and the supervisors' answers (None: none)."""
+    application = judged(intake, state=S.UNDER_REVIEW, **kwargs)
+    for _ in range(reviews):
+        review = add_review(application, 4).review
+        review.recommendation = recommendation
+    profiles = (application.german_supervisor, application.chinese_supervisor)
+    for profile, answer in zip(profiles, answers, strict=True):
+        if answer is not None:
+            add_statement(application, profile, StatementAnswer(answer))
+    db.session.flush()
+    return application
+
+
+def kinds(application, outcome) -> list[WarningKind]:
+    return [w.kind for w in warnings_for(row_for(application), outcome, capacity_loads(application))]
+
+
+# --- The one function that computes the warnings ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("setup", "outcome", "expected"),
+    [
+        ({}, Out.ADMIT, []),
+        ({}, Out.REJECT, [W.CONTRADICTED]),  # both reviewers recommend admitting
+        ({}, Out.WAITING_LIST, []),
+        ({"reviews": 1}, Out.WAITING_LIST, [W.FEW_REVIEWS]),
+        ({"reviews": 0}, Out.ADMIT, [W.FEW_REVIEWS]),
+        ({"answers": ("willing", "unwilling")}, Out.ADMIT, [W.NOT_AGREED]),
+        ({"answers": ("conditional", None)}, Out.ADMIT, [W.NOT_AGREED]),
+        ({"answers": ("willing", "unwilling")}, Out.REJECT, [W.CONTRADICTED]),
+        ({"recommendation": Recommendation.REJECT}, Out.ADMIT, [W.CONTRADICTED]),
+        ({"recommendation": Recommendation.REJECT}, Out.REJECT, []),
+        ({"recommendation": Recommendation.STRONGLY_ADMIT}, Out.REJECT, [W.CONTRADICTED]),
+        ({"recommendation": Recommendation.BORDERLINE}, Out.REJECT, []),
+        (
+            {"recommendation": Recommendation.REJECT, "reviews": 1, "answers": (None, None)},
+            Out.ADMIT,
+            [W.FEW_REVIEWS, W.NOT_AGREED, W.CONTRADICTED],
+        ),
+    ],
+)
+def test_the_warnings_of_each_outcome(setup, outcome, expected):
+    application = prepared(IntakeRoundFactory(), **setup)
+    assert kinds(application, outcome) == expected
+
+
+def test_the_number_of_reviews_is_a_setting_of_the_round():
+    application = prepared(IntakeRoundFactory(reviews_required=3))
+    assert kinds(application, Out.WAITING_LIST) == [W.FEW_REVIEWS]
+    application.intake_round.reviews_required = 0
+    assert prepared(application.intake_round, reviews=0, family="Li") and kinds(application, Out.WAITING_LIST) == []
+
+
+def test_capacity_counts_the_admitted_of_the_round_on_either_side():
+    intake = IntakeRoundFactory()
+    full = supervisor("TONGJI", capacity=1)
+    add_decision(judged(intake, state=S.DECIDED, chinese=full), Out.ADMIT)
+    add_decision(judged(IntakeRoundFactory(), state=S.DECIDED, chinese=full), Out.ADMIT)  # another round
+    application = prepared(intake, chinese=full)
+    assert kinds(application, Out.ADMIT) == [W.CAPACITY]
+    assert kinds(application, Out.WAITING_LIST) == []
+    warning = warnings_for(row_for(application), Out.ADMIT, capacity_loads(application))[0]
+    assert full.display_name in warning.message and "the capacity is 1" in warning.message
+
+
+# --- The single decision -----------------------------------------------------------------------------------------
+
+
+def post_decision(client, application_id, outcome, **extra):
+    version = db.session.scalar(select(Application.version).where(Application.id == application_id))
+    data = {"version": version, "outcome": outcome, "note": "", **extra}
+    return client.post(f"/review/application/{application_id}/decision", data=data)
+
+
+def test_a_warning_not_shown_when_confirming_refuses_again(client, coordinator):
+    intake = IntakeRoundFactory()
+    profile = supervisor("LUH", capacity=1)
+    application = prepared(intake, reviews=1, german=profile)
+    rival = prepared(intake, german=profile, family="Li")
+    db.session.commit()
+    page = post_decision(client, application.id, "admit").get_data(as_text=True)
+    assert 'data-warning="few_reviews"' in page and 'data-warning="capacity"' not in page
+    # Meanwhile another candidate of the same supervisor is admitted: the capacity is full now.
+    assert post_decision(client, rival.id, "admit").status_code == 302
+    again = post_decision(client, application.id, "admit", confirmed="few_reviews", reason="One review is enough.")
+    page = again.get_data(as_text=True)
+    assert again.status_code == 200 and 'data-warning="capacity"' in page
+    assert 'name="confirmed" type="hidden" value="capacity,few_reviews"' in page
+    assert db.session.scalar(select(Decision.id).where(Decision.application_id == application.id)) is None
+    done = post_decision(client, application.id, "admit", confirmed="capacity,few_reviews", reason="Both known.")
+    assert done.status_code == 302
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.target_id == application.id, AuditEvent.action == "decision.recorded")
+    ).one()
+    assert (
+        event.details["warnings"] == ["few_reviews", "capacity"] and event.details["confirmed_reason"] == "Both known."
+    )
+
+
+def test_a_personal_note_goes_with_the_released_decision_as_written(client, coordinator):
+    intake = IntakeRoundFactory(opens_at=utcnow() - dt.timedelta(days=60), closes_at=utcnow() - dt.timedelta(days=1))
+    applicant = UserFactory(roles=[Role.APPLICANT], language="zh")
+    application = prepared(intake, applicant=applicant)
+    db.session.commit()
+    note = "Herzlichen Glückwunsch! Wir freuen uns auf Sie.\nBitte melden Sie sich bei Prof. Wang."
+    assert post_decision(client, application.id, "admit", personal_note=note).status_code == 302
+    decision = db.session.scalars(select(Decision).where(Decision.application_id == application.id)).one()
+    assert decision.personal_note == note
+    # Not before the release: neither an email nor the applicant's page.
+    sign_in(client, applicant)
+    assert "Herzlichen" not in client.get(f"/application/{application.id}").get_data(as_text=True)
+    sign_in(client, coordinator)
+    url = f"/review/rounds/{intake.id}/release"
+    assert client.post(url, data={"application_ids": [application.id], "confirm": "y"}).status_code == 302
+    email = db.session.scalars(select(OutboxEmail).where(OutboxEmail.template == "decision_admit")).one()
+    assert email.language == "zh" and note in email.body and "录取" in email.subject + email.body
+    sign_in(client, applicant)
+    page = client.get(f"/application/{application.id}").get_data(as_text=True)
+    assert "Herzlichen Glückwunsch! Wir freuen uns auf Sie." in page and 'id="personal-note"' in page
+
+
+def test_the_email_without_a_personal_note_has_no_empty_paragraph(client, coordinator):
+    intake = IntakeRoundFactory(opens_at=utcnow() - dt.timedelta(days=60), closes_at=utcnow() - dt.timedelta(days=1))
+    application = prepared(intake)
+    db.session.commit()
+    post_decision(client, application.id, "admit")
+    client.post(f"/review/rounds/{intake.id}/release", data={"application_ids": [application.id], "confirm": "y"})
+    email = db.session.scalars(select(OutboxEmail).where(OutboxEmail.template == "decision_admit")).one()
+    assert "\n\n\n" not in email.body and "personal note" not in email.body
+
+
+# --- Release while the round is open -----------------------------------------------------------------------------
+
+
+def test_releasing_while_the_round_is_open_needs_its_own_confirmation(client, coordinator):
+    intake = IntakeRoundFactory(name="Intake 2031")  # open: closes in 30 days
+    application = prepared(intake)
+    add_decision(application, Out.REJECT)
+    application.state = S.DECIDED
+    db.session.commit()
+    url = f"/review/rounds/{intake.id}/release"
+    preview = client.post(url, data={"application_ids": [application.id], "preview_selected": "y"})
+    page = preview.get_data(as_text=True)
+    assert "The round Intake 2031 is still open for applications, until" in page and 'name="confirm_open"' in page
+
+    refused = client.post(url, data={"application_ids": [application.id], "confirm": "y"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 200 and 'id="round-still-open"' in page and 'name="confirm_open"' in page
+    assert db.session.scalar(select(Decision.released_at).where(Decision.application_id == application.id)) is None
+    assert db.session.scalar(select(func.count(OutboxEmail.id))) == 0
+
+    done = client.post(url, data={"application_ids": [application.id], "confirm": "y", "confirm_open": "y"})
+    assert done.status_code == 302
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "decisions.released")).one()
+    assert event.details["round_still_open"] is True
