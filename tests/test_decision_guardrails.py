@@ -197,3 +197,139 @@ def test_releasing_while_the_round_is_open_needs_its_own_confirmation(client, co
     assert done.status_code == 302
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "decisions.released")).one()
     assert event.details["round_still_open"] is True
+
+
+# --- Bulk decisions from the ranking -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def bulk_round():
+    """A round with a clean application, one short of reviews, and two of a supervisor with room for one."""
+    intake = IntakeRoundFactory()
+    shared = supervisor("TUBS", capacity=1)
+    rows = {
+        "clean": prepared(intake, family="Adler"),
+        "short": prepared(intake, reviews=1, family="Bauer"),
+        "first": prepared(intake, german=shared, family="Chen"),
+        "second": prepared(intake, german=shared, family="Dong"),
+    }
+    db.session.commit()
+    return intake.id, {key: application.id for key, application in rows.items()}
+
+
+def bulk_url(round_id: int) -> str:
+    return f"/review/rounds/{round_id}/bulk-decision"
+
+
+def seen_tokens(page: str) -> list[str]:
+    import re
+
+    return re.findall(r'name="seen" value="([^"]+)"', page)
+
+
+def decided() -> dict[int, DecisionOutcome]:
+    return dict(db.session.execute(select(Decision.application_id, Decision.outcome)).all())
+
+
+def test_the_ranking_offers_the_bulk_decision(client, coordinator, bulk_round):
+    round_id, ids = bulk_round
+    page = client.get(f"/review/rounds/{round_id}/ranking").get_data(as_text=True)
+    assert f'action="{bulk_url(round_id)}"' in page
+    for application_id in ids.values():
+        assert f'name="application_ids" value="{application_id}"' in page
+
+
+def test_bulk_admission_lists_each_rows_warnings_then_saves_all_with_the_reason(client, coordinator, bulk_round):
+    round_id, ids = bulk_round
+    chosen = list(ids.values())
+    preview = client.post(bulk_url(round_id), data={"application_ids": chosen, "outcome": "admit", "preview": "y"})
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "Decide 4 applications" in page and "2 of them have warnings." in page
+    tokens = seen_tokens(page)
+    by_id = {int(token.split(":")[0]): token.split(":")[2] for token in tokens}
+    # The second candidate of the full supervisor is warned about the first one admitted in the same set.
+    assert by_id == {ids["clean"]: "", ids["short"]: "few_reviews", ids["first"]: "", ids["second"]: "capacity"}
+    assert decided() == {}
+
+    confirm = {"application_ids": chosen, "outcome": "admit", "seen": tokens, "confirm": "y"}
+    refused = client.post(bulk_url(round_id), data=confirm)
+    assert "Please give a reason for deciding despite the warnings." in refused.get_data(as_text=True)
+    assert decided() == {}
+
+    done = client.post(bulk_url(round_id), data={**confirm, "reason": "Agreed in the committee on 3 March."})
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/review/rounds/{round_id}/ranking")
+    assert decided() == dict.fromkeys(chosen, DecisionOutcome.ADMIT)
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "decision.recorded")).all()
+    details = {event.target_id: event.details for event in events}
+    assert details[ids["second"]]["warnings"] == ["capacity"]
+    assert details[ids["second"]]["confirmed_reason"] == "Agreed in the committee on 3 March."
+    assert "warnings" not in details[ids["clean"]]
+    bulk = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "decisions.bulk_recorded")).one()
+    assert sorted(bulk.details["application_ids"]) == sorted(chosen) and bulk.actor_id == coordinator.id
+
+    # The same confirmation posted twice changes nothing and says why.
+    count = db.session.scalar(select(func.count(AuditEvent.id)))
+    twice = client.post(bulk_url(round_id), data={**confirm, "reason": "Again"}, follow_redirects=True)
+    assert "changed in another tab or window, or by someone else" in twice.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(AuditEvent.id))) == count
+
+
+def test_bulk_without_warnings_needs_no_reason(client, coordinator, bulk_round):
+    round_id, ids = bulk_round
+    chosen = [ids["clean"], ids["first"]]
+    page = client.post(bulk_url(round_id), data={"application_ids": chosen, "outcome": "waiting_list", "preview": "y"})
+    text = page.get_data(as_text=True)
+    assert "None of them has a warning." in text and 'name="reason"' not in text
+    data = {"application_ids": chosen, "outcome": "waiting_list", "seen": seen_tokens(text), "confirm": "y"}
+    assert client.post(bulk_url(round_id), data=data).status_code == 302
+    assert decided() == dict.fromkeys(chosen, DecisionOutcome.WAITING_LIST)
+
+
+def test_a_warning_arising_after_the_preview_refuses_the_whole_set(client, coordinator, bulk_round):
+    round_id, ids = bulk_round
+    chosen = [ids["clean"], ids["second"]]
+    page = client.post(bulk_url(round_id), data={"application_ids": chosen, "outcome": "admit", "preview": "y"})
+    tokens = seen_tokens(page.get_data(as_text=True))
+    assert all(token.endswith(":") for token in tokens)  # no warnings yet
+    assert post_decision(client, ids["first"], "admit").status_code == 302  # fills the shared supervisor
+    confirm = {"application_ids": chosen, "outcome": "admit", "seen": tokens, "confirm": "y"}
+    again = client.post(bulk_url(round_id), data=confirm).get_data(as_text=True)
+    assert "Please read the warnings and confirm the decision with a reason." in again
+    assert 'data-warning="capacity"' in again
+    assert decided() == {ids["first"]: DecisionOutcome.ADMIT}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"outcome": "admit"}, "Please select at least one application."),
+        ({"application_ids": ["{clean}"]}, "Please choose a decision."),
+        ({"application_ids": ["{clean}"], "outcome": "maybe"}, "Not a valid choice"),
+        ({"application_ids": ["{clean}", "99999"], "outcome": "admit"}, "not in this round"),
+        ({"application_ids": ["{other}"], "outcome": "admit"}, "not in this round"),
+        ({"application_ids": ["{released}"], "outcome": "admit"}, "can no longer be decided"),
+        ({"application_ids": ["abc"], "outcome": "admit"}, "not in this round"),
+    ],
+)
+def test_bad_bulk_input_changes_nothing_with_a_clear_message(client, coordinator, bulk_round, data, message):
+    round_id, ids = bulk_round
+    other = prepared(IntakeRoundFactory(), family="Other")
+    released = prepared(db.session.get(Application, ids["clean"]).intake_round, family="Released")
+    add_decision(released, DecisionOutcome.REJECT, released_at=utcnow())
+    released.state = S.DECIDED
+    db.session.commit()
+    names = {**ids, "other": other.id, "released": released.id}
+    if "application_ids" in data:
+        data = {**data, "application_ids": [value.format(**names) for value in data["application_ids"]]}
+    before = decided()
+    response = client.post(bulk_url(round_id), data={**data, "preview": "y"}, follow_redirects=True)
+    assert message in response.get_data(as_text=True)
+    assert decided() == before
+
+
+def test_bulk_confirmation_with_a_forged_token_is_refused(client, coordinator, bulk_round):
+    round_id, ids = bulk_round
+    data = {"application_ids": [ids["short"]], "outcome": "admit", "seen": [f"{ids['short']}:1:"], "confirm": "y"}
+    data["reason"] = "Trying"
+    response = client.post(bulk_url(round_id), data=data, follow_redirects=True)
+    assert response.status_code == 200 and decided() == {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
@@ -22,8 +23,7 @@ def bulk_decision(round_id: int):
     intake = round_or_404(round_id)
     form = BulkDecisionForm()
     if not form.validate_on_submit():
-        for error in form.outcome.errors or form.errors.get("csrf_token", []) or form.application_ids.errors:
-            flash(error, "danger")
+        flash(_invalid_message(form), "danger")
         return _to_ranking(intake)
     if form.confirm.data:
         done = attempt(
@@ -50,6 +50,13 @@ def _confirmation(intake: IntakeRound, form: BulkDecisionForm):
     if not rows:
         return _to_ranking(intake)
     return render_template("review/coordination/bulk_confirm.html", intake=intake, form=form, rows=rows.value)
+
+
+def _invalid_message(form: BulkDecisionForm) -> str:
+    """The one message for a form that did not validate (ids that are not ids, no outcome, an expired page)."""
+    if form.application_ids.errors:
+        return _("Some of the selected applications are not in this round.")
+    return str((form.outcome.errors or form.errors.get("csrf_token") or [_("Please try again.")])[0])
 
 
 def _to_ranking(intake: IntakeRound):
