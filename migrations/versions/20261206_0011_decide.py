@@ -28,5 +28,5 @@ def downgrade() -> None:
     with op.batch_alter_table("decisions", schema=None) as batch_op:
         batch_op.drop_column("personal_note")
     with op.batch_alter_table("intake_rounds", schema=None) as batch_op:
-        batch_op.drop_constraint("ck_intake_rounds_reviews_required_range", type_="check")
+        batch_op.drop_constraint(op.f("ck_intake_rounds_reviews_required_range"), type_="check")
         batch_op.drop_column("reviews_required")
