@@ -333,3 +333,19 @@ def test_bulk_confirmation_with_a_forged_token_is_refused(client, coordinator, b
     data["reason"] = "Trying"
     response = client.post(bulk_url(round_id), data=data, follow_redirects=True)
     assert response.status_code == 200 and decided() == {}
+
+
+@pytest.mark.parametrize("role", [Role.APPLICANT, Role.SUPERVISOR, Role.COMMITTEE, Role.ADMIN])
+def test_other_roles_may_not_decide_in_bulk(client, login_as, bulk_round, role):
+    round_id, ids = bulk_round
+    login_as(role)
+    data = {"application_ids": list(ids.values()), "outcome": "admit", "preview": "y"}
+    assert client.post(bulk_url(round_id), data=data).status_code == 403
+    seen = [f"{i}:{db.session.get(Application, i).version}:few_reviews,capacity" for i in ids.values()]
+    forged = {**data, "seen": seen, "confirm": "y", "reason": "forged"}
+    assert client.post(bulk_url(round_id), data=forged).status_code == 403
+    assert decided() == {}
+
+
+def test_bulk_decision_of_an_unknown_round_is_404(client, coordinator):
+    assert client.post(bulk_url(999999), data={"application_ids": ["1"], "outcome": "admit"}).status_code == 404
