@@ -10,13 +10,14 @@ import pytest
 from sqlalchemy import func, select
 
 from portal import db
+from portal.applications.capacity import loads_beyond_capacity as capacity_loads
 from portal.applications.models import Application, ApplicationState, Decision, DecisionOutcome
 from portal.core.audit import AuditEvent
 from portal.core.outbox import OutboxEmail
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
 from portal.review.decisions import row_for
-from portal.review.guardrails import WarningKind, capacity_loads, warnings_for
+from portal.review.guardrails import WarningKind, warnings_for
 from portal.review.models import Recommendation, StatementAnswer
 from tests.conftest import sign_in
 from tests.factories import (
@@ -150,6 +151,7 @@ def test_a_personal_note_goes_with_the_released_decision_as_written(client, coor
     assert post_decision(client, application.id, "admit", personal_note=note).status_code == 302
     decision = db.session.scalars(select(Decision).where(Decision.application_id == application.id)).one()
     assert decision.personal_note == note
+    assert "Herzlichen Glückwunsch!" in client.get(f"/staff/applications/{application.id}").get_data(as_text=True)
     # Not before the release: neither an email nor the applicant's page.
     sign_in(client, applicant)
     assert "Herzlichen" not in client.get(f"/application/{application.id}").get_data(as_text=True)

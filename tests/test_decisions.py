@@ -14,13 +14,14 @@ from sqlalchemy import func, select
 
 from portal import db
 from portal.accounts.models import User
+from portal.applications.capacity import loads_beyond_capacity as capacity_loads
 from portal.applications.models import Application, ApplicationState, Decision, DecisionOutcome
 from portal.core.audit import AuditEvent
 from portal.core.outbox import OutboxEmail
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
 from portal.review import decisions
-from portal.review.guardrails import NeedsConfirmation, WarningKind, capacity_loads
+from portal.review.guardrails import NeedsConfirmation, WarningKind
 from portal.review.models import StatementAnswer
 from tests.conftest import sign_in
 from tests.factories import IntakeRoundFactory, UserFactory, add_decision, add_review, add_statement, judged, supervisor

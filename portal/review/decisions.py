@@ -21,7 +21,7 @@ from sqlalchemy.orm import contains_eager, defaultload
 from portal import db
 from portal.accounts.models import User
 from portal.applications import workflow
-from portal.applications.capacity import admitted_count
+from portal.applications.capacity import admitted_count, loads_beyond_capacity
 from portal.applications.models import Application, ApplicationState, Decision, DecisionOutcome, IntakeRound
 from portal.core import audit
 from portal.core.outbox import notify
@@ -32,7 +32,6 @@ from portal.core.versions import check_version, flush_or_stale, version_of
 from portal.review.guardrails import (
     WarningKind,
     audit_details,
-    capacity_loads,
     check_confirmed,
     warnings_for,
 )
@@ -111,7 +110,7 @@ def record_decision(
 
 def admission_loads(application: Application, outcome: DecisionOutcome, pending: Counter[int] | None = None):
     """The capacities admitting would exceed (none for the other outcomes)."""
-    return capacity_loads(application, pending) if outcome == DecisionOutcome.ADMIT else []
+    return loads_beyond_capacity(application, pending) if outcome == DecisionOutcome.ADMIT else []
 
 
 def lock_supervisors(applications: Iterable[Application]) -> None:

@@ -10,14 +10,13 @@ same supervisor meanwhile) refuse the decision again.
 from __future__ import annotations
 
 import enum
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from portal.applications.capacity import CapacityLoad, admitted_count
-from portal.applications.models import Application, DecisionOutcome
+from portal.applications.capacity import CapacityLoad
+from portal.applications.models import DecisionOutcome
 from portal.core.rules import RuleViolation
 from portal.review.models import Recommendation
 from portal.review.ranking import RankingRow
@@ -60,22 +59,9 @@ def kinds_text(warnings: Iterable[DecisionWarning]) -> str:
     return ",".join(sorted(w.kind.value for w in warnings))
 
 
-def capacity_loads(application: Application, pending: Counter[int] | None = None) -> list[CapacityLoad]:
-    """The chosen supervisors whose capacity admitting the application would exceed; `pending` adds admissions not
-    yet written (earlier rows of the same bulk decision), per profile id."""
-    loads = []
-    for profile in (application.german_supervisor, application.chinese_supervisor):
-        if profile is None:
-            continue
-        admitted = admitted_count(profile, application.round_id, excluding=application.id)
-        admitted += (pending or Counter())[profile.id]
-        if admitted + 1 > profile.capacity:
-            loads.append(CapacityLoad(profile, admitted))
-    return loads
-
-
 def warnings_for(row: RankingRow, outcome: DecisionOutcome, loads: list[CapacityLoad]) -> list[DecisionWarning]:
-    """Every warning for deciding `outcome` on the row's application (`loads`: capacity_loads, asked when admitting)."""
+    """Every warning for deciding `outcome` on the row's application (`loads`: the capacities admitting would exceed,
+    applications.capacity.loads_beyond_capacity)."""
     application = row.application
     warnings = []
     required = application.intake_round.reviews_required
