@@ -92,7 +92,7 @@ def test_the_round_form_switches_the_setting_and_the_audit_records_it(client, to
     sign_in(client, coordinator)
     form = client.get(f"/coordination/rounds/{intake.id}/edit").get_data(as_text=True)
     assert re.search(r'<input [^>]*checked [^>]*id="same_university_conflict"', form)
-    data = {"name": intake.name, "zone": "Europe/Berlin", "decisions_on": ""}
+    data = {"name": intake.name, "zone": "Europe/Berlin", "decisions_on": "", "reviews_required": "2"}
     for field in ("opens_at", "closes_at", "reviews_due"):
         data[field] = form.split(f'id="{field}"')[1].split('value="')[1].split('"')[0]
     assert client.post(f"/coordination/rounds/{intake.id}/edit", data=data).status_code == 302  # unticked

@@ -3,6 +3,7 @@ language, only then), what the applicant sees, the history, and who may not."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 
 from portal import db
 from portal.accounts.models import User
-from portal.applications.capacity import loads_beyond_capacity
+from portal.applications.capacity import loads_beyond_capacity as capacity_loads
 from portal.applications.models import Application, ApplicationState, Decision, DecisionOutcome
 from portal.core.audit import AuditEvent
 from portal.core.outbox import OutboxEmail
@@ -21,8 +22,10 @@ from portal.core.roles import Role
 from portal.core.timeutil import utcnow
 from portal.offers.services import offer_of
 from portal.review import decisions
+from portal.review.guardrails import NeedsConfirmation, WarningKind
+from portal.review.models import StatementAnswer
 from tests.conftest import sign_in
-from tests.factories import IntakeRoundFactory, UserFactory, add_decision, add_review, judged, supervisor
+from tests.factories import IntakeRoundFactory, UserFactory, add_decision, add_review, add_statement, judged, supervisor
 
 S = ApplicationState
 pytestmark = pytest.mark.usefixtures("plain_app_context")
@@ -67,11 +70,25 @@ def decide(client, application_id: int, outcome: str, note: str = "", **extra):
     return client.post(decision_url(application_id), data=data)
 
 
+def closed_round():
+    """A round whose application deadline has passed (releasing asks nothing more)."""
+    return IntakeRoundFactory(opens_at=utcnow() - dt.timedelta(days=60), closes_at=utcnow() - dt.timedelta(days=1))
+
+
+def without_warnings(application, reviews: int = 1):
+    """Make deciding the application raise no warning: the round's required reviews in, both supervisors willing."""
+    application.intake_round.reviews_required = reviews
+    for _ in range(reviews):
+        add_review(application, 4)
+    for profile in (application.german_supervisor, application.chinese_supervisor):
+        add_statement(application, profile, StatementAnswer.WILLING)
+    return application
+
+
 @pytest.fixture
 def candidate():
-    """An application under review with one submitted review."""
-    application = judged(IntakeRoundFactory(), state=S.UNDER_REVIEW)
-    add_review(application, 4)
+    """An application under review with one submitted review (all the round requires) and agreed co-supervision."""
+    application = without_warnings(judged(IntakeRoundFactory(), state=S.UNDER_REVIEW))
     db.session.commit()
     return application.id
 
@@ -86,7 +103,7 @@ def test_page_shows_the_reviews_and_the_form(client, coordinator, candidate):
     assert "1 of 1 submitted" in page and "4.00" in page
     for outcome in ("admit", "waiting_list", "reject"):
         assert f'value="{outcome}"' in page
-    assert 'name="confirm_capacity"' not in page  # only asked for when a capacity would be exceeded
+    assert 'name="reason"' not in page  # only asked for when there are warnings to confirm
 
 
 def test_record_a_decision(client, coordinator, candidate):
@@ -162,26 +179,37 @@ def full_supervisor():
     add_decision(other_round, DecisionOutcome.ADMIT)
     candidate = judged(intake, state=S.UNDER_REVIEW, german=profile, chinese=supervisor("SCU", capacity=1))
     fresh_pair = judged(intake, state=S.UNDER_REVIEW)
+    for application in (candidate, fresh_pair):
+        without_warnings(application)
     db.session.commit()
     return {"candidate": candidate.id, "fresh_pair": fresh_pair.id, "name": profile.display_name}
 
 
-def test_admitting_beyond_capacity_needs_confirmation(client, coordinator, full_supervisor):
+def test_admitting_beyond_capacity_needs_confirmation_with_a_reason(client, coordinator, full_supervisor):
     candidate = full_supervisor["candidate"]
     response = decide(client, candidate, "admit", "Worth it.")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "exceeds a supervisor’s capacity" in page and full_supervisor["name"] in page
-    assert 'name="confirm_capacity"' in page and "Please confirm that you want to admit" in page
+    assert "already has 1 admitted candidates in this round; the capacity is 1." in page
+    assert full_supervisor["name"] in page and 'data-warning="capacity"' in page
+    assert 'name="reason"' in page and "Please read the warnings and confirm the decision with a reason." in page
+    assert 'name="confirmed" type="hidden" value="capacity"' in page
     assert "Worth it.</textarea>" in page and re.search(r'<input checked[^>]*value="admit"', page)
     # Nothing was saved.
     assert decision_of(candidate) is None and state_of(candidate) == S.UNDER_REVIEW
     assert "decision.recorded" not in actions_of(candidate)
 
-    assert decide(client, candidate, "admit", "Worth it.", confirm_capacity="y").status_code == 302
+    # Confirmed without a reason: asked again, nothing saved.
+    again = decide(client, candidate, "admit", "Worth it.", confirmed="capacity", reason="  ")
+    assert "Please give a reason for deciding despite the warnings." in again.get_data(as_text=True)
+    assert decision_of(candidate) is None
+
+    confirmed = decide(client, candidate, "admit", "Worth it.", confirmed="capacity", reason="The lab grows.")
+    assert confirmed.status_code == 302
     assert decision_of(candidate).outcome == DecisionOutcome.ADMIT
     recorded = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "decision.recorded")).one()
-    assert recorded.details["capacity_exceeded"][0]["capacity"] == 1
+    assert recorded.details["warnings"] == ["capacity"]
+    assert recorded.details["confirmed_reason"] == "The lab grows."
 
 
 def test_no_warning_for_other_outcomes_or_free_supervisors(client, coordinator, full_supervisor):
@@ -189,6 +217,8 @@ def test_no_warning_for_other_outcomes_or_free_supervisors(client, coordinator, 
     assert decision_of(full_supervisor["candidate"]).outcome == DecisionOutcome.WAITING_LIST
     assert decide(client, full_supervisor["fresh_pair"], "admit").status_code == 302
     assert decision_of(full_supervisor["fresh_pair"]).outcome == DecisionOutcome.ADMIT
+    recorded = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "decision.recorded")).all()
+    assert all("warnings" not in event.details for event in recorded)
 
 
 def test_capacity_counts_both_sides_of_the_pair(app):
@@ -198,10 +228,10 @@ def test_capacity_counts_both_sides_of_the_pair(app):
         for _ in range(2):
             done = judged(intake, state=S.DECIDED, chinese=chinese)
             add_decision(done, DecisionOutcome.ADMIT)
-        candidate = judged(intake, state=S.UNDER_REVIEW, chinese=chinese)
-        loads = loads_beyond_capacity(candidate)
+        candidate = without_warnings(judged(intake, state=S.UNDER_REVIEW, chinese=chinese))
+        loads = capacity_loads(candidate)
         assert [(w.profile.id, w.admitted, w.capacity) for w in loads] == [(chinese.id, 2, 2)]
-        with pytest.raises(decisions.CapacityExceeded) as refused:
+        with pytest.raises(NeedsConfirmation) as refused:
             decisions.record_decision(
                 candidate,
                 outcome=DecisionOutcome.ADMIT,
@@ -210,18 +240,18 @@ def test_capacity_counts_both_sides_of_the_pair(app):
                 now=utcnow(),
                 expected_version=candidate.version,
             )
-        assert [(w.profile.id, w.admitted, w.capacity) for w in refused.value.loads] == [(chinese.id, 2, 2)]
+        assert [w.kind for w in refused.value.warnings] == [WarningKind.CAPACITY]
         assert candidate.decision is None
-        # Other outcomes never ask for a confirmation.
+        # Other outcomes are not about capacity.
         decisions.record_decision(
             candidate,
-            outcome=DecisionOutcome.REJECT,
+            outcome=DecisionOutcome.WAITING_LIST,
             note="",
             by=UserFactory(),
             now=utcnow(),
             expected_version=candidate.version,
         )
-        assert candidate.decision.outcome == DecisionOutcome.REJECT
+        assert candidate.decision.outcome == DecisionOutcome.WAITING_LIST
 
 
 # --- Release ------------------------------------------------------------------------------------------------------
@@ -229,8 +259,9 @@ def test_capacity_counts_both_sides_of_the_pair(app):
 
 @pytest.fixture
 def decided_round():
-    """A round with two decided, unreleased applications (applicants writing German and Chinese) and one undecided."""
-    intake = IntakeRoundFactory()
+    """A closed round with two decided, unreleased applications (applicants writing German and Chinese) and one
+    undecided."""
+    intake = closed_round()
     german_speaker = UserFactory(roles=[Role.APPLICANT], language="de")
     chinese_speaker = UserFactory(roles=[Role.APPLICANT], language="zh")
     admitted = judged(intake, state=S.DECIDED, applicant=german_speaker)
@@ -383,7 +414,7 @@ def test_decisions_page_costs_the_same_queries_for_few_and_many(client, coordina
 
 def test_history_lists_the_events_with_actor_and_time_in_the_viewers_zone(client, login_as, candidate):
     coordinator_user = login_as(Role.COORDINATOR, name="Clara Coordinator", timezone="Asia/Shanghai")
-    decide(client, candidate, "reject")
+    decide(client, candidate, "waiting_list")
     other = judged(IntakeRoundFactory(), state=S.SUBMITTED)
     db.session.add(AuditEvent(action="referee.invited", target_type="applications", target_id=other.id))
     db.session.commit()

@@ -111,7 +111,8 @@ def test_both_supervisors_are_told_when_the_decision_is_released():
     application, german, chinese = _supervised(intake, state=S.DECIDED)
     add_decision(application, DecisionOutcome.WAITING_LIST)
     assert outbox("supervisor_decision_released") == []  # recorded, not released: nobody is told yet
-    decisions.release(intake, [application.id], by=UserFactory(roles=[Role.COORDINATOR]), now=utcnow())
+    coordinator = UserFactory(roles=[Role.COORDINATOR])
+    decisions.release(intake, [application.id], by=coordinator, now=utcnow(), confirm_open=True)
     emails = {e.recipient: e for e in outbox("supervisor_decision_released")}
     assert set(emails) == {german.user.email, chinese.user.email}
     assert "Warteliste" in emails[german.user.email].subject and "候补" in emails[chinese.user.email].subject

@@ -18,6 +18,7 @@ from portal.core.outbox import OutboxEmail
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
 from portal.review import decisions, services
+from portal.review.guardrails import WarningKind
 from portal.review.models import Review, ReviewRevision, StatementAnswer, SupervisorStatement
 from portal.review.statements import record_statement
 from tests.conftest import sign_in
@@ -78,7 +79,14 @@ def _decision_scene() -> Scene:
     coordinator = UserFactory(roles=[Role.COORDINATOR])
     old = application.version
     decisions.record_decision(
-        application, outcome=DecisionOutcome.ADMIT, note="", by=coordinator, now=utcnow(), expected_version=old
+        application,
+        outcome=DecisionOutcome.ADMIT,
+        note="",
+        by=coordinator,
+        now=utcnow(),
+        expected_version=old,
+        confirmed=frozenset(WarningKind),
+        reason="Agreed in the meeting",
     )
     data = {"outcome": DecisionOutcome.REJECT.value, "note": "From an old form"}
     return Scene(coordinator.id, f"/review/application/{application.id}/decision", data, old)

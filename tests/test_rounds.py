@@ -34,6 +34,7 @@ def round_data(**overrides) -> dict[str, str]:
         "reviews_due": "2027-05-15T12:00",
         "decisions_on": "2027-06-30T10:00",
         "same_university_conflict": "y",  # the checkbox as the form shows it: ticked
+        "reviews_required": "2",
     }
     data.update(overrides)
     return data
@@ -179,6 +180,7 @@ def test_saving_the_edit_form_unchanged_keeps_seconds_and_records_nothing(client
     intake_id, before = intake.id, (intake.opens_at, intake.closes_at, intake.reviews_due)
     form = client.get(f"/coordination/rounds/{intake_id}/edit").get_data(as_text=True)
     data = {"name": intake.name, "zone": "Europe/Berlin", "decisions_on": "", "same_university_conflict": "y"}
+    data["reviews_required"] = "2"
     for field in ("opens_at", "closes_at", "reviews_due"):
         data[field] = form.split(f'id="{field}"')[1].split('value="')[1].split('"')[0]
     response = client.post(f"/coordination/rounds/{intake_id}/edit", data=data, follow_redirects=True)

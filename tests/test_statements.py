@@ -352,7 +352,7 @@ def test_co_supervision_agreed_only_when_both_are_willing(client, pair, own, par
 # --- Capacity ---------------------------------------------------------------------------------------------------
 
 
-def test_capacity_counts_agreements_in_the_round_and_warns_without_blocking(client):
+def test_capacity_counts_agreements_in_the_round_and_refuses_one_more_until_raised(client):
     german, chinese = supervisor("TUC", capacity=1), supervisor("TONGJI")
     intake, other_round = IntakeRoundFactory(), IntakeRoundFactory()
     first, second = (
@@ -370,19 +370,30 @@ def test_capacity_counts_agreements_in_the_round_and_warns_without_blocking(clie
     assert 'data-capacity="0/1"' in page_of(client, first)
 
     response = post_statement(client, first, answer="willing")
-    assert "more than your capacity" not in client.get(response.headers["Location"]).get_data(as_text=True)
-    page = page_of(client, second)
-    assert 'data-capacity="1/1"' in page and "would exceed your capacity" in page
-    assert "would exceed your capacity" not in page_of(client, first)  # already agreed there
-
-    response = post_statement(client, second, answer="conditional", conditions="Only with a scholarship")
     assert response.status_code == 302
-    flashed = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "you have now agreed to supervise 2 candidates" in flashed and "more than your capacity of 1" in flashed
-    assert statements_of(second.id)[german.id].answer == StatementAnswer.CONDITIONAL  # warned, not blocked
+    page = page_of(client, second)
+    assert 'data-capacity="1/1"' in page and 'id="capacity-reached"' in page
+    assert 'id="capacity-reached"' not in page_of(client, first)  # already agreed there
+
+    for answer in ("willing", "conditional"):
+        refused = post_statement(client, second, answer=answer, conditions="Only with a scholarship")
+        text = refused.get_data(as_text=True)
+        assert refused.status_code == 200
+        assert "your capacity of 1. To agree to this one, first raise your capacity (at most 20)" in text
+        assert german.id not in statements_of(second.id)  # nothing saved
+    assert post_statement(client, second, answer="unwilling").status_code == 302  # declining is always possible
+    assert post_statement(client, first, answer="conditional", conditions="A lab place").status_code == 302  # still 1
+
+    # Beyond the portal's limit the capacity cannot be raised; within it, the agreement then goes through.
+    client.post("/supervise/availability", data={"accepting": "y", "capacity": "21"})
+    assert db.session.get(SupervisorProfile, german.id).capacity == 1
+    client.post("/supervise/availability", data={"accepting": "y", "capacity": "2"})
+    assert db.session.get(SupervisorProfile, german.id).capacity == 2
+    assert post_statement(client, second, answer="willing").status_code == 302
+    assert statements_of(second.id)[german.id].answer == StatementAnswer.WILLING
     dashboard = client.get("/supervise/").get_data(as_text=True)
-    assert 'data-capacity="2/1"' in dashboard and 'data-capacity="1/1"' in dashboard  # this round, the other round
-    assert "more candidates than your capacity" in dashboard
+    assert 'data-capacity="2/2"' in dashboard and 'data-capacity="1/2"' in dashboard  # this round, the other round
+    assert "more candidates than your capacity" not in dashboard
 
 
 # --- Who may not ------------------------------------------------------------------------------------------------

@@ -9,11 +9,11 @@ import datetime as dt
 import pytest
 
 from portal import db
-from portal.applications.models import ApplicationState, DecisionOutcome
+from portal.applications.models import REVIEWS_REQUIRED_DEFAULT, ApplicationState, DecisionOutcome
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
 from portal.review import todos
-from portal.review.models import REVIEWS_REQUIRED_DEFAULT, StatementAnswer
+from portal.review.models import StatementAnswer
 from tests.conftest import sign_in
 from tests.factories import (
     IntakeRoundFactory,
@@ -72,6 +72,13 @@ def test_coordinator_todos(work):
     assert [i.application_id for i in found["letters"].items] == [work["complete"].id]
     assert [i.application_id for i in found["decisions"].items] == [work["decided"].id]
     assert all(todo.total == 1 for todo in found.values())
+
+
+def test_short_of_reviews_follows_the_rounds_own_requirement(work):
+    work["intake"].reviews_required = REVIEWS_REQUIRED_DEFAULT + 1
+    db.session.flush()
+    found = {todo.key: todo for todo in todos.coordinator_todos(utcnow())}
+    assert [i.application_id for i in found["reviews"].items] == [work["short"].id, work["complete"].id]
 
 
 def test_reviewer_and_supervisor_todos(work):

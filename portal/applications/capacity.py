@@ -7,6 +7,7 @@ coordinator confirms it, and every page that speaks of capacity uses `capacity_m
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -93,13 +94,15 @@ class CapacityLoad:
         return has_room(self.profile, self.admitted)
 
 
-def loads_beyond_capacity(application: Application) -> list[CapacityLoad]:
-    """The chosen supervisors whose capacity admitting this application would exceed."""
+def loads_beyond_capacity(application: Application, pending: Counter[int] | None = None) -> list[CapacityLoad]:
+    """The chosen supervisors whose capacity admitting this application would exceed; `pending` adds admissions not
+    yet written (earlier rows of the same bulk decision), per profile id."""
     loads = []
     for profile in (application.german_supervisor, application.chinese_supervisor):
         if profile is None:
             continue
         admitted = admitted_count(profile, application.round_id, excluding=application.id)
+        admitted += (pending or Counter())[profile.id]
         if admitted + 1 > profile.capacity:
             loads.append(CapacityLoad(profile, admitted))
     return loads

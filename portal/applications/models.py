@@ -15,12 +15,17 @@ from portal.core.enums import enum_column
 from portal.core.timeutil import utcnow
 from portal.supervisors.models import ResearchField, SupervisorProfile
 
+# Submitted reviews an application needs before its decision, unless its round says otherwise.
+REVIEWS_REQUIRED_DEFAULT = 2
 
 class IntakeRound(db.Base):
     """An intake round with its deadlines, all stored in UTC."""
 
     __tablename__ = "intake_rounds"
-    __table_args__ = (CheckConstraint("closes_at > opens_at", name="closes_after_opening"),)
+    __table_args__ = (
+        CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
+        CheckConstraint("reviews_required BETWEEN 0 AND 10", name="reviews_required_range"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
@@ -33,6 +38,9 @@ class IntakeRound(db.Base):
     # A committee member at the university of one of an application's chosen supervisors is in conflict with it
     # (review.permissions.conflict_conditions); on unless the coordinators switch it off for the round.
     same_university_conflict: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # A decision on an application with fewer submitted reviews asks the coordinator to confirm (review.guardrails).
+    # The coordinators' to-dos count against it too (review.todos).
+    reviews_required: Mapped[int] = mapped_column(default=REVIEWS_REQUIRED_DEFAULT, server_default="2")
 
     def __repr__(self) -> str:
         return f"<IntakeRound {self.name}>"
@@ -48,8 +56,9 @@ class IntakeRound(db.Base):
 
     @property
     def letters_due(self) -> dt.datetime:
-        """Until when referees can upload: the review deadline (or four weeks after closing if none is set)."""
-        return self.reviews_due or self.referees_due or self.closes_at + dt.timedelta(days=28)
+        """Until when referees can upload (shown to them, ends their links and their reminders): the referees'
+        deadline, else the review deadline, else four weeks after closing."""
+        return self.referees_due or self.reviews_due or self.closes_at + dt.timedelta(days=28)
 
 
 def display_name(family_name: str, given_names: str, account_name: str) -> str:
@@ -332,6 +341,8 @@ class Decision(db.Base):
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), unique=True)
     outcome: Mapped[DecisionOutcome] = mapped_column(enum_column(DecisionOutcome, "outcome"))
     note: Mapped[str] = mapped_column(Text, default="")
+    # Written to the applicant: sent with the released decision and shown on their page, as written (not translated).
+    personal_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime, default=utcnow)
     released_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime)

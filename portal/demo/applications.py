@@ -33,6 +33,7 @@ from portal.demo.judging import letters, reviews, statements
 from portal.demo.plans import CLOSED_ROUND, COORDINATOR, OPEN_ROUND, PEOPLE, REVIEWERS, Plan
 from portal.demo.rounds import Timeline, closed_timeline, ensure_closed_round, open_timeline, within
 from portal.review import decisions
+from portal.review.guardrails import WarningKind
 from portal.supervisors.models import Country, SupervisorProfile
 
 
@@ -78,10 +79,14 @@ def _decide(ctx: Context, intake: IntakeRound, judged: list[Built], timeline: Ti
             by=coordinator,
             now=now,
             expected_version=b.application.version,
+            # Demo decisions are taken as if the committee had discussed whatever the guardrails warn about.
+            confirmed=frozenset(WarningKind),
+            reason="Discussed in the committee meeting.",
         )
     to_release = [b.application.id for b in decided if b.plan[1].startswith("released")]
     if to_release and timeline.release is not None:
-        decisions.release(intake, to_release, by=coordinator, now=ctx.clock.at(timeline.release, coordinator))
+        now = ctx.clock.at(timeline.release, coordinator)
+        decisions.release(intake, to_release, by=coordinator, now=now, confirm_open=True)
 
 
 def _withdraw(ctx: Context, built: list[Built], timeline: Timeline) -> None:

@@ -17,7 +17,8 @@ from portal.referees.services import receive_letter
 from portal.review.assignments import assign, declare_conflict
 from portal.review.models import CRITERIA, StatementAnswer
 from portal.review.services import save_review
-from portal.review.statements import record_statement
+from portal.review.statements import capacity_in_round, record_statement
+from portal.supervisors.services import set_availability
 
 
 def letters(ctx: Context, built: Built, letter_at: dt.datetime) -> None:
@@ -47,13 +48,17 @@ def statements(ctx: Context, built: Built, window: tuple[dt.datetime, dt.datetim
         if profile is None or code not in codes:
             continue
         answer = codes[code]
+        now = ctx.clock.at(within(ctx.rng, window), profile.user)
+        room = capacity_in_round(profile, application.round_id)
+        if answer.agrees and room.full:  # as a supervisor must: raise the capacity first, then agree
+            set_availability(profile, accepting=profile.accepting_candidates, capacity=room.agreed + 1)
         record_statement(
             profile.user,
             application,
             answer=answer,
             conditions=STATEMENT_COMMENTS[answer] if answer == StatementAnswer.CONDITIONAL else "",
             comment=STATEMENT_COMMENTS[answer] if answer != StatementAnswer.CONDITIONAL else "",
-            now=ctx.clock.at(within(ctx.rng, window), profile.user),
+            now=now,
             expected_version=0,  # each supervisor states once in the demo
         )
 

@@ -23,7 +23,7 @@ from portal.core import audit
 from portal.core.versions import flush_or_stale
 from portal.offers.models import Offer, OfferState
 from portal.offers.services import OfferError, make_offer
-from portal.review.decisions import CapacityExceeded
+from portal.review.decisions import lock_supervisors
 from portal.review.ranking import RankingFilter, RankingRow, RankingSort, ranking
 
 
@@ -95,9 +95,12 @@ def offer_to_next(
         raise OfferError(_("The waiting list has changed since you opened the page. Please check who is next."))
     if deadline is None or deadline <= now:
         raise OfferError(_("Please give an answer deadline in the future."), field="deadline")
-    loads = loads_beyond_capacity(application)
-    if loads and not confirm_capacity:
-        raise CapacityExceeded(loads)
+    lock_supervisors([application])  # counted after any admission being written at the same instant
+    if loads_beyond_capacity(application) and not confirm_capacity:
+        raise OfferError(
+            _("Please confirm that you want to admit the candidate beyond the supervisors' capacity."),
+            field="confirm_capacity",
+        )
     _admit_from_waiting_list(application, by, now)
     return make_offer(application, deadline=deadline, now=now, by=by, waiting=True)
 

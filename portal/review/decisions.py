@@ -1,5 +1,5 @@
-"""The coordinator's decisions: record and change them until released, ask for confirmation before a supervisor's
-capacity is exceeded (the capacity rule itself: applications.capacity), release a set of decisions (only then are the
+"""The coordinator's decisions: record and change them until released, confirmed against the warnings of
+review.guardrails (capacity, reviews, co-supervision, recommendations), release a set of decisions (only then are the
 applicants told).
 
 A decision is recorded from a form loaded at the application's version: a form sent without it, or loaded before
@@ -9,6 +9,7 @@ another change (another coordinator's decision, a release), is refused with `cor
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -20,13 +21,20 @@ from sqlalchemy.orm import contains_eager, defaultload
 from portal import db
 from portal.accounts.models import User
 from portal.applications import workflow
-from portal.applications.capacity import CapacityLoad, admitted_count, loads_beyond_capacity
+from portal.applications.capacity import admitted_count, loads_beyond_capacity
 from portal.applications.models import Application, ApplicationState, Decision, DecisionOutcome, IntakeRound
 from portal.core import audit
 from portal.core.outbox import notify
 from portal.core.rules import RuleViolation
+from portal.core.templating import format_in_zone
 from portal.core.urls import absolute_url
 from portal.core.versions import check_version, flush_or_stale, version_of
+from portal.review.guardrails import (
+    WarningKind,
+    audit_details,
+    check_confirmed,
+    warnings_for,
+)
 from portal.review.ranking import RankingRow, row_for
 from portal.supervisors.models import SupervisorProfile
 
@@ -47,18 +55,7 @@ class DecisionError(RuleViolation):
     """A decision rule was broken; the message is for the coordinator, shown next to `field` when given."""
 
 
-class CapacityExceeded(DecisionError):
-    """Admitting exceeds a capacity and the coordinator has not confirmed it (nothing was saved)."""
-
-    def __init__(self, loads: list[CapacityLoad]) -> None:
-        super().__init__(
-            _("Please confirm that you want to admit the candidate beyond the supervisors' capacity."),
-            field="confirm_capacity",
-        )
-        self.loads = loads
-
-
-def supervisor_loads(application: Application) -> list[tuple[SupervisorProfile, int]]:
+def supervisoradmission_loads(application: Application) -> list[tuple[SupervisorProfile, int]]:
     """Each chosen supervisor with the admitted candidates of the round (this application included if admitted)."""
     return [
         (profile, admitted_count(profile, application.round_id))
@@ -82,18 +79,13 @@ class DecisionPage:
     loads: list[tuple[SupervisorProfile, int]]
     decided_by: str | None
 
-    @property
-    def beyond_capacity(self) -> list[CapacityLoad]:
-        """The chosen supervisors whose capacity admitting would exceed (asked only when the form must confirm)."""
-        return loads_beyond_capacity(self.application)
-
 
 def decision_page(application: Application) -> DecisionPage:
     return DecisionPage(
         application=application,
         row=row_for(application),
         can_decide=can_decide(application),
-        loads=supervisor_loads(application),
+        loads=supervisoradmission_loads(application),
         decided_by=decided_by_name(application),
     )
 
@@ -105,27 +97,62 @@ def record_decision(
     note: str,
     by: User,
     now: dt.datetime,
-    confirm_capacity: bool = False,
     expected_version: int | None,
+    personal_note: str = "",
+    confirmed: frozenset[WarningKind] = frozenset(),
+    reason: str = "",
 ) -> Decision:
     """Record or change the decision on an application, until it is released.
 
-    Admitting beyond a chosen supervisor's capacity needs `confirm_capacity`; without it CapacityExceeded is raised
+    A decision with warnings (guardrails) needs them `confirmed` with a `reason`; otherwise NeedsConfirmation is raised
     and nothing is saved. A form loaded before someone else's change (`expected_version`) is refused as stale.
     """
     _ensure_decidable(application)
     check_version(application, expected_version)
-    loads = loads_beyond_capacity(application) if outcome == DecisionOutcome.ADMIT else []
-    if loads and not confirm_capacity:
-        raise CapacityExceeded(loads)
-    decision, details = _write(application, outcome, (note or "").strip(), by, now)
+    if outcome == DecisionOutcome.ADMIT:
+        lock_supervisors([application])
+    warnings = warnings_for(row_for(application), outcome, admission_loads(application, outcome))
+    check_confirmed(warnings, confirmed, reason)
+    return write_decision(
+        application, outcome, (note or "").strip(), (personal_note or "").strip(), by, now, warnings, reason
+    )
+
+
+def admission_loads(application: Application, outcome: DecisionOutcome, pending: Counter[int] | None = None):
+    """The capacities admitting would exceed (none for the other outcomes)."""
+    return loads_beyond_capacity(application, pending) if outcome == DecisionOutcome.ADMIT else []
+
+
+def lock_supervisors(applications: Iterable[Application]) -> None:
+    """Lock the chosen supervisors' rows (in id order, so two lockers never wait for each other) before counting their
+    admitted candidates: two coordinators admitting at the same instant are counted one after the other. SQLite
+    ignores the lock; there a writing request holds the database's write lock from its start (portal.db)."""
+    ids = sorted({i for a in applications for i in (a.german_supervisor_id, a.chinese_supervisor_id) if i is not None})
+    if ids:
+        db.session.execute(
+            select(SupervisorProfile.id)
+            .where(SupervisorProfile.id.in_(ids))
+            .order_by(SupervisorProfile.id)
+            .with_for_update()
+        ).all()
+
+
+def write_decision(
+    application: Application,
+    outcome: DecisionOutcome,
+    note: str,
+    personal_note: str,
+    by: User,
+    now: dt.datetime,
+    warnings: list,
+    reason: str,
+) -> Decision:
+    """Write the decision, move the application to decided, audit it (with the confirmed warnings and reason)."""
+    decision, details = _write(application, outcome, note, personal_note, by, now)
     # Writing the application bumps its version: a concurrent change or release of the same decision is noticed.
     flush_or_stale(lambda: version_of(application))
     workflow.decide(application, outcome=outcome.value)
-    if loads:
-        details["capacity_exceeded"] = [
-            {"profile_id": load.profile.id, "admitted": load.admitted, "capacity": load.capacity} for load in loads
-        ]
+    details.update(audit_details(warnings, reason))
     action = "decision.changed" if "previous" in details else "decision.recorded"
     audit.record(action, application, actor_id=by.id, details=details)
     return decision
@@ -141,17 +168,21 @@ def _ensure_decidable(application: Application) -> None:
 
 
 def _write(
-    application: Application, outcome: DecisionOutcome, note: str, by: User, now: dt.datetime
+    application: Application, outcome: DecisionOutcome, note: str, personal_note: str, by: User, now: dt.datetime
 ) -> tuple[Decision, dict[str, Any]]:
-    """Put the outcome and note into the decision (created if needed); returns it with the audit details."""
+    """Put the outcome and notes into the decision (created if needed); returns it with the audit details."""
     decision = application.decision
-    details: dict[str, Any] = {"outcome": outcome.value, "note_changed": decision is None or decision.note != note}
+    details: dict[str, Any] = {
+        "outcome": outcome.value,
+        "note_changed": decision is None or decision.note != note,
+        "personal_note_changed": (decision.personal_note if decision else "") != personal_note,
+    }
     if decision is not None:
         details["previous"] = decision.outcome.value
     else:
         decision = Decision(application=application, outcome=outcome, note=note)
         db.session.add(decision)
-    decision.outcome, decision.note = outcome, note
+    decision.outcome, decision.note, decision.personal_note = outcome, note, personal_note
     decision.decided_by_id, decision.decided_at = by.id, now
     application.updated_at = now
     return decision, details
@@ -212,13 +243,28 @@ def to_release(intake: IntakeRound, application_ids: Iterable[int] | None) -> li
     )
 
 
-def release(intake: IntakeRound, application_ids: Iterable[int], *, by: User, now: dt.datetime) -> list[Application]:
+def open_round_message(intake: IntakeRound) -> str:
+    """What releasing while the round still takes applications asks the coordinator to confirm."""
+    return _(
+        "The round %(round)s is still open for applications, until %(deadline)s. Applicants who are still applying "
+        "may learn of released decisions, and after a release the round can no longer be reopened once it closes.",
+        round=intake.name,
+        deadline=format_in_zone(intake.closes_at, "Europe/Berlin"),
+    )
+
+
+def release(
+    intake: IntakeRound, application_ids: Iterable[int], *, by: User, now: dt.datetime, confirm_open: bool = False
+) -> list[Application]:
     """Release the decisions of the given applications of the round: from now on the applicants see them, and each
     is sent the decision in their language. Already released ones are skipped; returns the released applications.
+    While the round is still open for applications, the coordinator must confirm that (`confirm_open`).
     """
     ids = sorted(set(application_ids))
     if not ids:
         raise DecisionError(_("Please select at least one decision to release."), field="application_ids")
+    if intake.is_open(now) and not confirm_open:
+        raise DecisionError(open_round_message(intake), field="confirm_open")
     # Lock the decisions (PostgreSQL re-checks "not released" after waiting), so two coordinators releasing at once
     # never send an applicant two emails.
     query = (
@@ -246,7 +292,11 @@ def release(intake: IntakeRound, application_ids: Iterable[int], *, by: User, no
         "decisions.released",
         intake,
         actor_id=by.id,
-        details={"count": len(released), "application_ids": [a.id for a in released]},
+        details={
+            "count": len(released),
+            "application_ids": [a.id for a in released],
+            "round_still_open": intake.is_open(now),
+        },
     )
     return released
 

@@ -28,7 +28,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from portal.applications.models import OUTCOME_LABELS, Application, DecisionOutcome
+from portal.applications.models import OUTCOME_LABELS
 from portal.core.ids import coerce_id, parse_id
 from portal.core.versions import VersionedForm
 from portal.review.models import (
@@ -223,7 +223,7 @@ class RemoveForm(FlaskForm):
     submit = SubmitField(_l("Remove"))
 
 
-# --- The coordinator's ranking, decisions and release ---------------------------------------------------------------
+# --- The coordinator's ranking (decisions and release: decision_forms.py) ---------------------------------------------
 
 
 def sort_options():
@@ -247,60 +247,6 @@ class RankingFilterForm(Form):
         self.field.choices = [("", _l("All research fields"))] + [
             (value.value, label) for value, label in RESEARCH_FIELD_LABELS.items()
         ]
-
-
-class DecisionForm(VersionedForm):
-    """Record or change the decision on one application (the version is the application's)."""
-
-    outcome = RadioField(
-        _l("Decision"),
-        choices=outcome_options,
-        validators=[InputRequired(message=_l("Please choose a decision."))],
-    )
-    note = TextAreaField(
-        _l("Note"),
-        validators=[Optional(), Length(max=TEXT_LIMIT)],
-        description=_l("For the file: seen by the coordinators and the assigned committee, never by the applicant."),
-    )
-    confirm_capacity = BooleanField(_l("I know that this exceeds the capacity, and I want to admit the candidate."))
-    submit = SubmitField(_l("Save the decision"))
-
-    @classmethod
-    def for_application(cls, application: Application) -> DecisionForm:
-        """A form showing the decision as recorded, at the application's current version."""
-        decision = application.decision
-        form = cls(
-            formdata=None, outcome=decision.outcome.value if decision else None, note=decision.note if decision else ""
-        )
-        form.load_version(application)
-        return form
-
-    def decision_values(self) -> dict[str, Any]:
-        """What record_decision needs from the form."""
-        return {
-            "outcome": DecisionOutcome(self.outcome.data),
-            "note": self.note.data or "",
-            "confirm_capacity": bool(self.confirm_capacity.data),
-            "expected_version": self.expected_version,
-        }
-
-
-class ReleaseForm(FlaskForm):
-    """Choose decisions to release (preview first), then confirm."""
-
-    application_ids = SelectMultipleField(_l("Decisions to release"), coerce=coerce_id, validate_choice=False)
-    preview_selected = SubmitField(_l("Release the selected decisions …"))
-    preview_all = SubmitField(_l("Release all decided …"))
-    confirm = SubmitField(_l("Release now and notify the applicants"))
-
-    @property
-    def chosen_ids(self) -> list[int]:
-        return self.application_ids.data or []
-
-    @property
-    def preview_ids(self) -> list[int] | None:
-        """The decisions to preview: None for all that wait for release."""
-        return None if self.preview_all.data else self.chosen_ids
 
 
 # --- The chosen supervisor's statement and availability -------------------------------------------------------------

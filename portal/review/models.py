@@ -179,11 +179,6 @@ class RoundNotice(db.Base):
     sent_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime, default=utcnow)
 
 
-# How many submitted reviews an application needs before its decision (the coordinators' to-dos count against it).
-# The one place for it; a per-round setting may replace it.
-REVIEWS_REQUIRED_DEFAULT = 2
-
-
 class Recommendation(enum.StrEnum):
     """A reviewer's overall recommendation."""
 

@@ -227,6 +227,11 @@ def _rows_for(ids: Select) -> list[RankingRow]:
     return list(rows.values())
 
 
+def rows_of(ids: Select) -> list[RankingRow]:
+    """The ranking rows of the applications whose ids the subquery gives (three queries, in no particular order)."""
+    return _rows_for(ids)
+
+
 def _name_key(row: RankingRow) -> tuple[str, str, int]:
     a = row.application
     family = (a.family_name or a.applicant.name).casefold()

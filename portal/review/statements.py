@@ -19,7 +19,7 @@ from portal.core.versions import check_version, flush_new_or_stale, version_of
 from portal.review.models import StatementAnswer, SupervisorStatement
 from portal.review.permissions import JUDGED_STATES, chosen_profile, may_state
 from portal.supervisors.models import Country, SupervisorProfile, University
-from portal.supervisors.services import profile_of
+from portal.supervisors.services import MAX_CAPACITY, profile_of
 
 AGREEING = (StatementAnswer.WILLING, StatementAnswer.CONDITIONAL)
 
@@ -333,6 +333,8 @@ def record_statement(
     check_version(statement, expected_version, current=lambda: _version_now(application, profile))
     values = clean_statement(answer, conditions, comment)
     previous = statement.answer if statement is not None else None
+    if values.answer.agrees and not (previous and previous.agrees):
+        _ensure_room(profile, application)
     statement = _write(
         statement or SupervisorStatement(application_id=application.id, profile_id=profile.id), values, now
     )
@@ -349,6 +351,27 @@ def record_statement(
         },
     )
     return Recorded(statement, capacity_in_round(profile, application.round_id))
+
+
+def capacity_reached_message(capacity: Capacity) -> str:
+    """Why a supervisor whose capacity is reached cannot agree to one more candidate, and what to do."""
+    return _(
+        "You have agreed to supervise %(agreed)d candidates in this round, your capacity of %(capacity)d. To agree to "
+        "this one, first raise your capacity (at most %(max)d) under “My candidates”.",
+        agreed=capacity.agreed,
+        capacity=capacity.capacity,
+        max=MAX_CAPACITY,
+    )
+
+
+def _ensure_room(profile: SupervisorProfile, application: Application) -> None:
+    """Refuse an agreement beyond the supervisor's capacity in the round. The profile's row is locked first, so that
+    two agreements sent at the same instant are counted one after the other (SQLite: the request's write lock)."""
+    db.session.execute(select(SupervisorProfile.id).where(SupervisorProfile.id == profile.id).with_for_update())
+    db.session.refresh(profile, ["capacity"])
+    capacity = capacity_in_round(profile, application.round_id)
+    if capacity.full:
+        raise StatementError(capacity_reached_message(capacity), field="answer")
 
 
 def _write(statement: SupervisorStatement, values: StatementValues, now: dt.datetime) -> SupervisorStatement:

@@ -21,7 +21,7 @@ from portal.applications.models import (
     RefereeInvitation,
     display_name,
 )
-from portal.review.models import REVIEWS_REQUIRED_DEFAULT, Review, ReviewAssignment, SupervisorStatement
+from portal.review.models import Review, ReviewAssignment, SupervisorStatement
 from portal.review.permissions import OPEN_FOR_REVIEW
 from portal.review.services import ReviewStatus, assigned_applications
 from portal.supervisors.models import SupervisorProfile
@@ -91,7 +91,7 @@ def _short_of_reviews() -> Select:
     )
     return (
         _base()
-        .where(Application.state.in_(OPEN_FOR_REVIEW), submitted < REVIEWS_REQUIRED_DEFAULT)
+        .where(Application.state.in_(OPEN_FOR_REVIEW), submitted < IntakeRound.reviews_required)
         .order_by(IntakeRound.closes_at.desc(), Application.reference)
     )
 
@@ -145,7 +145,7 @@ def coordinator_todos(now: dt.datetime) -> list[ToDo]:
     return [
         _todo(
             "reviews",
-            _l("Applications short of reviews (fewer than %(num)d submitted)", num=REVIEWS_REQUIRED_DEFAULT),
+            _l("Applications short of reviews (fewer submitted than their round requires)"),
             "review.assignments",
             _short_of_reviews(),
         ),

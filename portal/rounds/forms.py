@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from portal.rounds.services import DATE_FIELDS, ROUND_ZONES, RoundInput, to_local
+from portal.rounds.services import DATE_FIELDS, MAX_REVIEWS_REQUIRED, ROUND_ZONES, RoundInput, to_local
 
 # The first format is the one browsers expect in a datetime-local input; the others are accepted when typed.
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
@@ -41,6 +41,7 @@ class RoundForm(FlaskForm):
     )
     opens_at = _datetime_field(_l("Applications open"), required=True)
     closes_at = _datetime_field(_l("Application deadline"), required=True)
+    referees_due = _datetime_field(_l("Referees' deadline"), required=False)
     reviews_due = _datetime_field(_l("Review deadline"), required=False)
     decisions_on = _datetime_field(_l("Decision date"), required=False)
     same_university_conflict = BooleanField(
@@ -50,12 +51,22 @@ class RoundForm(FlaskForm):
             "Recommended. Such members are then neither proposed nor assigned for the application, and do not see it."
         ),
     )
+    reviews_required = IntegerField(
+        _l("Reviews required before a decision"),
+        default=2,
+        validators=[
+            InputRequired(message=_l("Please give a number from 0 to %(max)d.", max=MAX_REVIEWS_REQUIRED)),
+            NumberRange(min=0, max=MAX_REVIEWS_REQUIRED),
+        ],
+        description=_l("A decision on an application with fewer submitted reviews asks for a confirmation."),
+    )
+    confirm_close = BooleanField(_l("Yes, close the round for good."))
     submit = SubmitField(_l("Save the round"))
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         # WTForms' own parse error does not say which format it expects.
-        for field in (self.opens_at, self.closes_at, self.reviews_due, self.decisions_on):
+        for field in (self.opens_at, self.closes_at, self.referees_due, self.reviews_due, self.decisions_on):
             if field.raw_data and field.raw_data[0].strip() and field.data is None:
                 field.errors = [str(NOT_A_DATETIME)]
         return valid
@@ -67,6 +78,7 @@ class RoundForm(FlaskForm):
         for field in DATE_FIELDS:
             getattr(self, field).data = to_local(getattr(intake, field), zone)
         self.same_university_conflict.data = intake.same_university_conflict
+        self.reviews_required.data = intake.reviews_required
 
     def round_input(self) -> RoundInput:
         """What the service needs: the name and the wall-clock times in the chosen zone."""
@@ -75,9 +87,12 @@ class RoundForm(FlaskForm):
             zone=self.zone.data,
             opens_at=self.opens_at.data,
             closes_at=self.closes_at.data,
+            referees_due=self.referees_due.data,
             reviews_due=self.reviews_due.data,
             decisions_on=self.decisions_on.data,
             same_university_conflict=bool(self.same_university_conflict.data),
+            reviews_required=self.reviews_required.data,
+            confirm_close=bool(self.confirm_close.data),
         )
 
 

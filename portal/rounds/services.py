@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 
 from portal import db
-from portal.applications.models import Application, Decision, IntakeRound
+from portal.applications.models import REVIEWS_REQUIRED_DEFAULT, Application, Decision, IntakeRound
 from portal.applications.services import current_round
 from portal.core import audit
 from portal.core.ids import parse_id
@@ -32,8 +32,9 @@ ROUND_ZONES: dict[str, object] = {
 DEFAULT_ZONE = "Europe/Berlin"
 
 # The dated fields of a round, in the order they must follow each other.
-DATE_FIELDS = ("opens_at", "closes_at", "reviews_due", "decisions_on")
+DATE_FIELDS = ("opens_at", "closes_at", "referees_due", "reviews_due", "decisions_on")
 REQUIRED_DATES = ("opens_at", "closes_at")
+MAX_REVIEWS_REQUIRED = 10  # the database's check constraint says the same
 
 
 def _closed_for_good() -> str:
@@ -64,6 +65,10 @@ class RoundInput:
     reviews_due: dt.datetime | None = None
     decisions_on: dt.datetime | None = None
     same_university_conflict: bool = True
+    referees_due: dt.datetime | None = None
+    reviews_required: int | None = REVIEWS_REQUIRED_DEFAULT
+    # The coordinator confirmed that the edit closes a round with released decisions for good.
+    confirm_close: bool = False
 
 
 def to_utc(local: dt.datetime, zone: str) -> dt.datetime | None:
@@ -138,6 +143,9 @@ def _checked(data: RoundInput, intake: IntakeRound | None, now: dt.datetime) -> 
     moments = _checked_moments(data, errors)
     _check_order(moments, errors)
     _check_not_reopened(intake, moments["closes_at"], now, errors)
+    _check_closing_for_good(intake, moments["closes_at"], now, data.confirm_close, errors)
+    if data.reviews_required is None or not 0 <= data.reviews_required <= MAX_REVIEWS_REQUIRED:
+        errors["reviews_required"] = _("Please give a number from 0 to %(max)d.", max=MAX_REVIEWS_REQUIRED)
     if errors:
         raise RoundInvalid(errors)
     return name, moments
@@ -191,6 +199,10 @@ def _check_order(moments: Moments, errors: dict[str, str]) -> None:
     for later, earlier, message in rules:
         if later not in errors and _not_after(moments[later], moments[earlier]):
             errors[later] = message
+    if "referees_due" not in errors and _not_after(moments["referees_due"], moments["opens_at"]):
+        errors["referees_due"] = _("The referees' deadline must be after the round opens.")
+    if "referees_due" not in errors and _not_after(moments["reviews_due"], moments["referees_due"]):
+        errors["referees_due"] = _("The referees' deadline must be before the review deadline.")
 
 
 def _not_after(later: dt.datetime | None, earlier: dt.datetime | None) -> bool:
@@ -207,19 +219,39 @@ def _check_not_reopened(
         errors["closes_at"] = _closed_for_good()
 
 
-def _describe(intake: IntakeRound) -> dict[str, str | bool | None]:
-    values: dict[str, str | bool | None] = {"name": intake.name}
+def _check_closing_for_good(
+    intake: IntakeRound | None, closes: dt.datetime | None, now: dt.datetime, confirmed: bool, errors: dict[str, str]
+) -> None:
+    """Moving the deadline of a round not yet closed into the past, once decisions are released, closes it for good:
+    asked first."""
+    if intake is None or closes is None or confirmed or "closes_at" in errors:
+        return
+    if closes <= now < intake.closes_at and has_released_decisions(intake):
+        errors["confirm_close"] = _(
+            "With this application deadline the round closes now, and since decisions of it have been released it "
+            "can never be reopened. Please confirm that you want this."
+        )
+
+
+def _describe(intake: IntakeRound) -> dict[str, str | bool | int | None]:
+    values: dict[str, str | bool | int | None] = {"name": intake.name}
     for field in DATE_FIELDS:
         moment = getattr(intake, field)
         values[field] = moment.isoformat() if moment else None
     values["same_university_conflict"] = intake.same_university_conflict
+    values["reviews_required"] = intake.reviews_required
     return values
 
 
 def create_round(data: RoundInput, *, now: dt.datetime) -> IntakeRound:
     """Create a round from the form's data (no commit); raises RoundInvalid and changes nothing when it is wrong."""
     name, moments = _checked(data, None, now)
-    intake = IntakeRound(name=name, same_university_conflict=data.same_university_conflict, **moments)
+    intake = IntakeRound(
+        name=name,
+        same_university_conflict=data.same_university_conflict,
+        reviews_required=data.reviews_required,
+        **moments,
+    )
     db.session.add(intake)
     db.session.flush()
     audit.record("round.created", intake, details={**_describe(intake), "entered_in": data.zone})
@@ -233,6 +265,7 @@ def update_round(intake: IntakeRound, data: RoundInput, *, now: dt.datetime) -> 
     before = _describe(intake)
     intake.name = name
     intake.same_university_conflict = data.same_university_conflict
+    intake.reviews_required = data.reviews_required
     for field, moment in moments.items():
         stored = getattr(intake, field)
         # The form shows whole minutes: a time saved with seconds (opened or closed early) and sent back unchanged
@@ -244,7 +277,10 @@ def update_round(intake: IntakeRound, data: RoundInput, *, now: dt.datetime) -> 
     changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
     if changes:
         db.session.flush()
-        audit.record("round.updated", intake, details={"changes": changes, "entered_in": data.zone})
+        details = {"changes": changes, "entered_in": data.zone}
+        if data.confirm_close and "closes_at" in changes and intake.closes_at <= now:
+            details["closed_for_good_confirmed"] = True
+        audit.record("round.updated", intake, details=details)
     return changes
 
 

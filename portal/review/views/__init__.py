@@ -36,4 +36,4 @@ register_nav_item("review.dashboard", _l("Reviews"), roles=(Role.COMMITTEE,), or
 register_nav_item("review.rounds", _l("Selection"), roles=(Role.COORDINATOR,), order=35)
 
 # The pages of the blueprint, in modules by audience; imported once bp exists.
-from portal.review.views import assignments, reminders, reviewer, rubric, selection  # noqa: E402, F401
+from portal.review.views import assignments, bulk, reminders, reviewer, rubric, selection  # noqa: E402, F401

@@ -17,7 +17,9 @@ from portal.core.permissions import coordinator_only, staff_only
 from portal.core.timeutil import utcnow
 from portal.review import decisions
 from portal.review import ranking as ranking_service
-from portal.review.forms import DecisionForm, RankingFilterForm, ReleaseForm
+from portal.review.decision_forms import BulkDecisionForm, DecisionForm, ReleaseForm
+from portal.review.forms import RankingFilterForm
+from portal.review.guardrails import NeedsConfirmation, kinds_text
 from portal.review.history import application_history
 from portal.review.views import bp
 from portal.supervisors.services import university_choices
@@ -62,6 +64,7 @@ def ranking(round_id: int):
         sort_links=_sort_links(intake, filters),
         page_args=_page_args(intake, filters),
         disagreement=ranking_service.DISAGREEMENT_SPREAD,
+        bulk_form=BulkDecisionForm(formdata=None),
     )
 
 
@@ -70,18 +73,27 @@ def ranking(round_id: int):
 def decide(application_id: int):
     application = application_for(current_user, application_id, can_view)
     form = DecisionForm() if request.method == "POST" else DecisionForm.for_application(application)
-    if form.validate_on_submit() and attempt(
+    saved = form.validate_on_submit() and attempt(
         lambda: decisions.record_decision(application, **form.decision_values(), by=current_user, now=utcnow()), form
-    ):
+    )
+    if saved:
         flash(_("The decision on %(reference)s has been saved.", reference=application.reference), "success")
         anchor = f"application-{application.id}"
         return redirect(url_for("review.ranking", round_id=application.round_id, _anchor=anchor))
+    warnings = warnings_of(saved)
+    form.confirmed.data = kinds_text(warnings)  # the warnings shown are the ones the next submission confirms
     return render_template(
         "review/coordination/decision.html",
         application=application,
         page=decisions.decision_page(application),
         form=form,
+        warnings=warnings,
     )
+
+
+def warnings_of(outcome) -> list:
+    """The warnings a refused decision must be confirmed against (none when it was refused for another reason)."""
+    return outcome.error.warnings if outcome is not False and isinstance(outcome.error, NeedsConfirmation) else []
 
 
 def _render_decisions(intake: IntakeRound, form: ReleaseForm):
@@ -118,14 +130,21 @@ def _preview_release(intake: IntakeRound, form: ReleaseForm):
         "review/coordination/release_confirm.html",
         intake=intake,
         applications=chosen.value,
-        form=ReleaseForm(formdata=None),
+        form=form,
+        still_open=decisions.open_round_message(intake) if intake.is_open(utcnow()) else None,
     )
 
 
 def _release_now(intake: IntakeRound, form: ReleaseForm):
-    released = attempt(lambda: decisions.release(intake, form.chosen_ids, by=current_user, now=utcnow()), form)
+    released = attempt(
+        lambda: decisions.release(
+            intake, form.chosen_ids, by=current_user, now=utcnow(), confirm_open=bool(form.confirm_open.data)
+        ),
+        form,
+    )
     if not released:
-        return _render_decisions(intake, form)
+        # Not confirmed that the round is still open: the same preview again, with the question.
+        return _preview_release(intake, form) if form.confirm_open.errors else _render_decisions(intake, form)
     flash(
         ngettext(
             "%(num)d decision has been released; the applicant is notified by email.",

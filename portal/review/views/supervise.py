@@ -64,6 +64,7 @@ def application(application_id: int):
         form=form,
         letters_visible=can_read_letters(current_user, application),
         locked_message=statements.locked_message(),
+        capacity_reached=statements.capacity_reached_message(page.capacity),
     )
 
 
