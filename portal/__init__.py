@@ -71,6 +71,8 @@ def init_database(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount each domain's blueprint."""
     from portal.accounts.views import bp as accounts_bp
+    from portal.api import resources as api_resources
+    from portal.api.views import bp as api_pages_bp
     from portal.applications.views import bp as applications_bp
     from portal.auditlog.views import bp as auditlog_bp
     from portal.dashboard.views import bp as dashboard_bp
@@ -100,8 +102,10 @@ def register_blueprints(app: Flask) -> None:
         notifications_bp,
         auditlog_bp,
         privacy_bp,
+        api_pages_bp,
     ):
         app.register_blueprint(blueprint)
+    api_resources.register(app)  # the REST API v1 (flask-smorest)
 
 
 def register_permission_rules() -> None:
