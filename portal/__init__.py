@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.review.views import bp as review_bp
     from portal.review.views.supervise import bp as supervise_bp
     from portal.rounds.views import bp as rounds_bp
+    from portal.search.views import bp as search_bp
     from portal.supervisors.views import bp as supervisors_bp
 
     for blueprint in (
@@ -103,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
         auditlog_bp,
         privacy_bp,
         api_pages_bp,
+        search_bp,
     ):
         app.register_blueprint(blueprint)
     api_resources.register(app)  # the REST API v1 (flask-smorest)

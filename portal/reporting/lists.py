@@ -366,3 +366,8 @@ def application_row(application_id: int) -> ListRow | None:
     """One application as the list shows it (the API's single application)."""
     row = db.session.execute(rows_query(current_language()).where(Application.id == application_id)).first()
     return to_row(row) if row is not None else None
+
+
+def search_conditions(search: str) -> list[ColumnElement[bool]]:
+    """Every word of search in a name, the email or the reference number (the global search uses it across rounds)."""
+    return [_matches_word(word) for word in " ".join(search.split())[:SEARCH_MAX_CHARS].split()]
