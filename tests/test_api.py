@@ -69,6 +69,12 @@ def test_a_signed_in_browser_session_does_not_open_the_api(client, coordinator, 
     assert response.status_code == 401 and response.mimetype == PROBLEM
 
 
+def test_a_browser_session_waiting_for_its_second_step_does_not_divert_a_token_request(client, coordinator, intake):
+    sign_in(client, coordinator, second_factor=False)  # a staff session that would be sent to the second step
+    response = client.get("/api/v1/rounds", headers=bearer(make_token(coordinator)))
+    assert response.status_code == 200 and response.json["items"][0]["name"] == "Intake 2027"
+
+
 def _expired(user) -> str:
     secret = make_token(user)
     token = db.session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).first()
@@ -282,3 +288,15 @@ def test_the_openapi_document_and_the_documentation_page(client):
     text = page.get_data(as_text=True)
     assert "/api/v1/people" in text and "applications:read" in text
     assert "http://" not in text.replace("http://portal.test", "") and "https://" not in text  # nothing from elsewhere
+
+
+def test_an_unexpected_fault_answers_a_500_problem_without_details(client, coordinator, intake, monkeypatch):
+    from portal.api import queries
+
+    def broken(*args):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(queries, "rounds_page", broken)
+    response = client.get("/api/v1/rounds", headers=bearer(make_token(coordinator)))
+    assert (response.status_code, response.mimetype) == (500, PROBLEM)
+    assert "secret internals" not in response.get_data(as_text=True)

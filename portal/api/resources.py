@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import flask
-from flask import Flask, request
+from flask import Flask, current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Api, Blueprint
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal import db
 from portal.api import queries
@@ -30,7 +30,7 @@ from portal.api.schemas import (
 )
 from portal.applications.models import Application, IntakeRound
 from portal.core.permissions import public
-from portal.extensions import csrf
+from portal.extensions import csrf, login_manager
 from portal.people.directory import PeopleFilter
 from portal.reporting.lists import ListFilter, application_row
 
@@ -69,9 +69,24 @@ def register(app: Flask) -> PortalApi:
     return api
 
 
+@blp.url_value_preprocessor
+def no_browser_session(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """The API never looks at the browser's session (this runs before any before-request hook, so none of them sends
+    an API request to a sign-in step): the token alone says who asks."""
+    g._login_user = login_manager.anonymous_user()  # Flask-Login's per-request user
+
+
 @blp.errorhandler(HTTPException)
 def problem(error: HTTPException):
     return from_http_error(error)
+
+
+@blp.errorhandler(Exception)
+def unexpected_problem(error: Exception):
+    """Anything unexpected: logged, rolled back, and a problem document without any detail of the fault."""
+    db.session.rollback()
+    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    return from_http_error(InternalServerError())
 
 
 PROBLEM = {"content_type": "application/problem+json", "description": "a problem document (RFC 9457)"}

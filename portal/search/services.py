@@ -32,6 +32,7 @@ class Hit:
     kind: HitKind
     id: int
     name: str
+    native_name: str  # an applicant's name in Chinese script, if given
     email: str
     reference: str | None
     round_name: str | None
@@ -70,6 +71,7 @@ def _applications(text: str) -> Any:
             Application.id.label("id"),
             _text(Application.family_name).label("family_name"),
             _text(Application.given_names).label("given_names"),
+            _text(Application.native_name).label("native_name"),
             _text(User.name).label("name"),
             _text(User.email).label("email"),
             _text(Application.reference).label("reference"),
@@ -93,6 +95,7 @@ def _people(words: list[str]) -> Any:
             User.id.label("id"),
             blank.label("family_name"),
             blank.label("given_names"),
+            blank.label("native_name"),
             _text(User.name).label("name"),
             _text(User.email).label("email"),
             _text(literal(None)).label("reference"),
@@ -114,6 +117,7 @@ def _referees(words: list[str]) -> Any:
             RefereeInvitation.id.label("id"),
             blank.label("family_name"),
             blank.label("given_names"),
+            blank.label("native_name"),
             _text(RefereeInvitation.name).label("name"),
             _text(RefereeInvitation.email).label("email"),
             _text(Application.reference).label("reference"),
@@ -145,6 +149,7 @@ def _hit(row: Any) -> Hit:
         kind=kind,
         id=row.id,
         name=name,
+        native_name=row.native_name or "",
         email=row.email,
         reference=row.reference,
         round_name=row.round_name,
