@@ -225,6 +225,7 @@ def test_one_application_as_its_staff_record_allows(client, coordinator, intake)
     listed = client.get(f"/api/v1/rounds/{intake.id}/applications", headers=bearer(secret)).json["items"]
     response = client.get(f"/api/v1/applications/{listed[0]['id']}", headers=bearer(secret))
     assert response.status_code == 200 and response.json == listed[0]
+    assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_decisions_people_and_rounds(client, coordinator, intake):

@@ -76,6 +76,13 @@ def no_browser_session(endpoint: str | None, values: dict[str, Any] | None) -> N
     g._login_user = login_manager.anonymous_user()  # Flask-Login's per-request user
 
 
+@blp.after_request
+def not_cached(response):
+    # The answers carry personal data: no shared cache may keep them, as for the pages.
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
 @blp.errorhandler(HTTPException)
 def problem(error: HTTPException):
     return from_http_error(error)
