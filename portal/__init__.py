@@ -71,6 +71,8 @@ def init_database(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount each domain's blueprint."""
     from portal.accounts.views import bp as accounts_bp
+    from portal.api import resources as api_resources
+    from portal.api.views import bp as api_pages_bp
     from portal.applications.views import bp as applications_bp
     from portal.auditlog.views import bp as auditlog_bp
     from portal.dashboard.views import bp as dashboard_bp
@@ -88,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.review.views.supervise import bp as supervise_bp
     from portal.rounds.views import bp as rounds_bp
     from portal.saml.views import bp as saml_bp
+    from portal.search.views import bp as search_bp
     from portal.supervisors.views import bp as supervisors_bp
     from portal.viewas.views import bp as viewas_bp
 
@@ -112,8 +115,11 @@ def register_blueprints(app: Flask) -> None:
         plans_bp,
         letters_bp,
         interviews_bp,
+        api_pages_bp,
+        search_bp,
     ):
         app.register_blueprint(blueprint)
+    api_resources.register(app)  # the REST API v1 (flask-smorest)
 
 
 def register_permission_rules() -> None:

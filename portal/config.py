@@ -70,6 +70,8 @@ def load_config() -> dict:
         "REFEREE_LETTER_LIMIT": os.environ.get("REFEREE_LETTER_LIMIT", "30 per hour"),
         # Opening or sending any page behind a secret link (referee, confirmation, reset, invitation), per address.
         "SECRET_LINK_LIMIT": os.environ.get("SECRET_LINK_LIMIT", "60 per hour"),
+        # Requests to the REST API per personal access token (and per address for requests without one).
+        "API_TOKEN_LIMIT": os.environ.get("API_TOKEN_LIMIT", "120 per minute"),
         # Cookies and HTTPS.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

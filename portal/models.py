@@ -6,6 +6,7 @@ from __future__ import annotations
 def import_all_models() -> None:
     """Import each domain's models; the import registers their tables on portal.db.Base.metadata."""
     import portal.accounts.models
+    import portal.api.models
     import portal.applications.models
     import portal.core.audit
     import portal.core.outbox

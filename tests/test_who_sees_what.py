@@ -89,6 +89,7 @@ def world():
         "plan_history": f"/plan/{application.id}/history",
         "interview": f"/interviews/invitation/{invitation.id}/interview.ics",
         "interview_notes": f"/interviews/invitation/{invitation.id}/notes",
+        "search": f"/coordination/search/?q={application.reference}",
     }
     return application, people, paths
 
@@ -110,7 +111,11 @@ TABLE = {
     "interview": (200, 404, 200, 404, 200, 404, 404, 200, 404),
     # Notes and scores are written by the panel; others' are read like reviews (tests/test_interview_notes.py).
     "interview_notes": (403, 403, 200, 404, 200, 404, 404, 403, 403),
+    "search": (403, 403, 403, 403, 403, 403, 403, 200, 403),
 }
+# The API answers as the pages: an application through a token with every scope (a role the API's pages do not
+# show it to is refused before the object is looked up).
+API_ROW = (403, 403, 403, 403, 403, 403, 403, 200, 403)
 
 
 @pytest.mark.parametrize("thing", list(TABLE))
@@ -187,3 +192,14 @@ def test_only_the_applicant_sees_and_answers_the_offer(client, world, viewer):
     assert ('id="offer"' in page.get_data(as_text=True)) is (viewer == "owner")
     stale = {"version": "999", "accept": "y"}  # reaches the service for the owner, who is refused: nothing changes
     assert client.post(f"/offers/{offer.id}/answer", data=stale).status_code == OFFER_ROW[VIEWERS.index(viewer)]
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_the_api_answers_each_viewer_as_the_pages_do(client, world, viewer):
+    from portal.api.models import Scope
+    from portal.api.services import create_token
+
+    application, people, _paths = world
+    secret = create_token(people[viewer], "test", [scope.value for scope in Scope], 30).secret
+    response = client.get(f"/api/v1/applications/{application.id}", headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == API_ROW[VIEWERS.index(viewer)]

@@ -124,3 +124,9 @@ def people_page(filters: PeopleFilter, page: Any = 1, per_page: int = PER_PAGE) 
     rows = db.session.execute(query).all()
     total = rows[0].total if rows else 0
     return Page(rows=[_person(row) for row in rows], total=total, page=number, per_page=per_page)
+
+
+def people_after(filters: PeopleFilter, after_id: int, limit: int) -> list[PersonRow]:
+    """Up to limit matching accounts with an id above after_id, by id (the API's cursor pages): one query."""
+    query = _rows_query().where(*_conditions(filters), User.id > after_id).order_by(None).order_by(User.id).limit(limit)
+    return [_person(row) for row in db.session.execute(query)]

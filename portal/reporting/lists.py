@@ -353,3 +353,25 @@ def iter_applications(filters: ListFilter) -> Iterator[ListRow]:
     query = rows_query(current_language()).where(*_conditions(filters)).order_by(*_order(filters))
     for row in stream_rows(query):
         yield to_row(row)
+
+
+def applications_after(filters: ListFilter, after_id: int, limit: int) -> list[ListRow]:
+    """Up to limit matching applications with an id above after_id, by id (the API's cursor pages): one query."""
+    query = (
+        rows_query(current_language())
+        .where(*_conditions(filters), Application.id > after_id)
+        .order_by(Application.id)
+        .limit(limit)
+    )
+    return [to_row(row) for row in db.session.execute(query)]
+
+
+def application_row(application_id: int) -> ListRow | None:
+    """One application as the list shows it (the API's single application)."""
+    row = db.session.execute(rows_query(current_language()).where(Application.id == application_id)).first()
+    return to_row(row) if row is not None else None
+
+
+def search_conditions(search: str) -> list[ColumnElement[bool]]:
+    """Every word of search in a name, the email or the reference number (the global search uses it across rounds)."""
+    return [_matches_word(word) for word in " ".join(search.split())[:SEARCH_MAX_CHARS].split()]

@@ -1,0 +1,1 @@
+"""The coordinators' one search box: applications of all rounds, people and referees."""
