@@ -8,6 +8,7 @@ def import_all_models() -> None:
     import portal.accounts.models
     import portal.applications.models
     import portal.core.audit
+    import portal.core.kept_posts
     import portal.core.outbox
     import portal.reporting.models
     import portal.review.models
