@@ -86,8 +86,11 @@ def test_after_the_deadline_a_step_shows_the_text_read_only_without_save_buttons
     close_round(draft.id)
     page = client.get(url(draft, "proposal")).get_data(as_text=True)
     assert "deadline has passed" in page
-    assert re.search(r'<input[^>]*readonly[^>]*value="Groundwater in the Sichuan basin"|'
-                     r'<input[^>]*value="Groundwater in the Sichuan basin"[^>]*readonly', page)
+    assert re.search(
+        r'<input[^>]*readonly[^>]*value="Groundwater in the Sichuan basin"|'
+        r'<input[^>]*value="Groundwater in the Sichuan basin"[^>]*readonly',
+        page,
+    )
     assert 'name="save"' not in page and 'name="save_continue"' not in page
 
 
@@ -162,8 +165,7 @@ def test_a_background_save_answers_with_the_new_version_and_a_fresh_token(client
 def test_a_background_save_from_a_stale_page_is_refused_and_says_so(client, draft):
     loaded = draft.version
     client.post(url(draft, "proposal"), data={"version": loaded, "proposal_title": "Other tab", "save": "y"})
-    response = client.post(url(draft, "proposal"), data={"version": loaded, "proposal_title": "Old"},
-                           headers=AUTOSAVE)
+    response = client.post(url(draft, "proposal"), data={"version": loaded, "proposal_title": "Old"}, headers=AUTOSAVE)
     body = json.loads(response.data)
     assert response.status_code == 409 and body["stale"] is True and "another tab" in " ".join(body["errors"])
     assert db.session.get(Application, draft.id).proposal_title == "Other tab"
@@ -171,8 +173,9 @@ def test_a_background_save_from_a_stale_page_is_refused_and_says_so(client, draf
 
 def test_a_background_save_after_the_deadline_is_refused_with_the_reason(client, draft):
     close_round(draft.id)
-    response = client.post(url(draft, "proposal"), data={"version": draft.version, "proposal_title": "x"},
-                           headers=AUTOSAVE)
+    response = client.post(
+        url(draft, "proposal"), data={"version": draft.version, "proposal_title": "x"}, headers=AUTOSAVE
+    )
     body = json.loads(response.data)
     assert response.status_code == 409 and body["closed"] is True and "deadline" in body["errors"][0]
 
@@ -180,8 +183,9 @@ def test_a_background_save_after_the_deadline_is_refused_with_the_reason(client,
 def test_a_background_save_after_the_session_ended_is_kept_and_says_so(client, draft):
     owner_id = db.session.get(Application, draft.id).applicant_id
     end_sessions(owner_id)
-    response = client.post(url(draft, "proposal"), data={"version": draft.version, "proposal_title": "x"},
-                           headers=AUTOSAVE)
+    response = client.post(
+        url(draft, "proposal"), data={"version": draft.version, "proposal_title": "x"}, headers=AUTOSAVE
+    )
     assert response.status_code == 202 and json.loads(response.data)["signed_out"] is True
     assert db.session.scalar(select(func.count()).select_from(KeptPost)) == 1
 
