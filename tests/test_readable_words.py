@@ -1,0 +1,46 @@
+"""Nothing raw where a person reads: one date format per language with the zone's city, readable time zones, the
+registration's language from the page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from portal.core.i18n import format_in_programme_zones, timezone_options
+
+MOMENT = dt.datetime(2027, 4, 14, 21, 59, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("de", "14.04.2027, 23:59 (Berlin) · 15.04.2027, 05:59 (Shanghai)"),
+        ("en", "14 Apr 2027, 23:59 (Berlin) · 15 Apr 2027, 05:59 (Shanghai)"),
+        ("zh", "2027年4月14日 23:59 (柏林) · 2027年4月15日 05:59 (上海)"),
+    ],
+)
+def test_one_format_per_language_to_the_minute_with_one_zone_label(app, language, expected):
+    with app.test_request_context(headers={"Accept-Language": language}):
+        assert format_in_programme_zones(MOMENT) == expected
+
+
+@pytest.mark.parametrize("language", ["de", "en", "zh"])
+def test_time_zones_are_offered_by_readable_names_the_common_ones_first_each_once(app, language):
+    with app.test_request_context(headers={"Accept-Language": language}):
+        options = timezone_options()
+    zones = [zone for zone, _label in options]
+    assert zones[:3] == ["Europe/Berlin", "Asia/Shanghai", "Europe/London"]
+    assert "Asia/Chungking" not in zones and "Asia/Chongqing" not in zones  # aliases of Shanghai
+    labels = [label for _zone, label in options]
+    assert len(labels) == len(set(labels))
+    assert not any("/" in label or "_" in label for label in labels)
+    assert all(re.search(r"\(UTC[+-]\d\d:\d\d\)$", label) for label in labels)
+
+
+@pytest.mark.parametrize(("language", "selected"), [("de", "de"), ("zh", "zh"), ("en", "en")])
+def test_the_registration_language_defaults_to_the_page_language(client, language, selected):
+    page = client.get("/account/register", headers={"Accept-Language": language}).get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="language"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert re.search(rf'<option selected value="{selected}"|<option value="{selected}" selected', select), select
