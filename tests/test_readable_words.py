@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from portal.core.countries import country_choices
 from portal.core.i18n import format_in_programme_zones, timezone_options
 
 MOMENT = dt.datetime(2027, 4, 14, 21, 59, tzinfo=dt.UTC)
@@ -44,3 +45,22 @@ def test_the_registration_language_defaults_to_the_page_language(client, languag
     page = client.get("/account/register", headers={"Accept-Language": language}).get_data(as_text=True)
     select = re.search(r'<select[^>]*name="language"[^>]*>(.*?)</select>', page, re.S).group(1)
     assert re.search(rf'<option selected value="{selected}"|<option value="{selected}" selected', select), select
+
+
+def names(app, language: str) -> list[str]:
+    with app.test_request_context(headers={"Accept-Language": language}):
+        return [name for _code, name in country_choices()]
+
+
+def test_countries_put_the_programmes_first_then_sort_as_each_language_does(app):
+    german, chinese, english = names(app, "de"), names(app, "zh"), names(app, "en")
+    assert (
+        german[:2] == ["Deutschland", "China"]
+        and chinese[:2] == ["德国", "中国"]
+        and english[:2] == ["Germany", "China"]
+    )
+    assert german.index("Österreich") < german.index("Panama")  # Ö sorts with O, not after Z
+    assert german.index("Ägypten") < german.index("Albanien")
+    # Pinyin: 阿尔巴尼亚 (a er) before 阿富汗 (a fu) before 巴西 (ba xi) before 日本 (ri ben) before 越南 (yue nan).
+    order = [chinese.index(name) for name in ("阿尔巴尼亚", "阿富汗", "巴西", "日本", "越南")]
+    assert order == sorted(order)
