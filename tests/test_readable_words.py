@@ -8,8 +8,13 @@ import re
 
 import pytest
 
+from portal import db
+from portal.accounts.models import User
+from portal.applications.models import LanguageLevel
 from portal.core.countries import country_choices
 from portal.core.i18n import format_in_programme_zones, timezone_options
+from portal.core.roles import Role
+from tests.factories import ApplicationFactory
 
 MOMENT = dt.datetime(2027, 4, 14, 21, 59, tzinfo=dt.UTC)
 
@@ -64,3 +69,14 @@ def test_countries_put_the_programmes_first_then_sort_as_each_language_does(app)
     # Pinyin: 阿尔巴尼亚 (a er) before 阿富汗 (a fu) before 巴西 (ba xi) before 日本 (ri ben) before 越南 (yue nan).
     order = [chinese.index(name) for name in ("阿尔巴尼亚", "阿富汗", "巴西", "日本", "越南")]
     assert order == sorted(order)
+
+
+def test_language_levels_read_as_words_on_the_applicants_summary(client, login_as):
+    user = login_as(Role.APPLICANT, language="de")
+    application = ApplicationFactory(applicant=db.session.get(User, user.id))
+    application.german_level, application.english_level = LanguageLevel.NATIVE, LanguageLevel.NONE
+    application.chinese_level = LanguageLevel.B2
+    db.session.commit()
+    page = client.get(f"/application/{application.id}/submit").get_data(as_text=True)
+    levels = re.findall(r"<dt[^>]*>(?:Englisch|Deutsch|Chinesisch)</dt><dd[^>]*>([^<]*)</dd>", page)
+    assert [level.split()[0] for level in levels] == ["Keine", "Muttersprache", "B2"], levels

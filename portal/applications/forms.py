@@ -48,8 +48,7 @@ def country_options():
 
 
 def level_options():
-    labels = {LanguageLevel.NONE: _l("No knowledge"), LanguageLevel.NATIVE: _l("Native speaker")}
-    return with_blank([(level.value, labels.get(level, level.value)) for level in LanguageLevel])
+    return with_blank([(level.value, level.label) for level in LanguageLevel])
 
 
 def hsk_options():

@@ -103,6 +103,14 @@ class LanguageLevel(enum.StrEnum):
     C2 = "C2"
     NATIVE = "native"
 
+    @property
+    def label(self) -> str:
+        """The level as people read it: the CEFR levels as they are, the two others in words."""
+        return str(LEVEL_WORDS.get(self, self.value))
+
+
+LEVEL_WORDS = {LanguageLevel.NONE: _l("No knowledge"), LanguageLevel.NATIVE: _l("Native speaker")}
+
 
 class DegreeLevel(enum.StrEnum):
     """The level of a degree; master or equivalent is required."""
