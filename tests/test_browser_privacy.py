@@ -90,7 +90,7 @@ def test_a_coordinator_reads_the_retention_schedule_and_the_notice(app, page, la
         secret = enrol_second_factor(app, coordinator)
 
     sign_in_in_browser(page, app, "office@example.org", PASSWORD, secret=secret)
-    page.get_by_role("link", name="Data retention" if language == "en" else "Aufbewahrung und Löschung").click()
+    page.get_by_role("link", name="Data retention" if language == "en" else "Löschfristen").click()
     content = page.content()
     assert "Intake 2026" in content and "Intake 2027" in content
     shoot(page, "retention", language)

@@ -28,15 +28,19 @@ class NavItem:
     label: Any
     roles: frozenset[str]
     order: int
+    signed_out_only: bool = False
 
 
 _NAV_ITEMS: list[NavItem] = []
 
 
-def register_nav_item(endpoint: str, label: Any, *, roles: tuple[str, ...] = (), order: int = 50) -> None:
-    """Add a navigation link shown to users holding any of roles (to everyone signed in if roles is empty)."""
+def register_nav_item(
+    endpoint: str, label: Any, *, roles: tuple[str, ...] = (), order: int = 50, signed_out_only: bool = False
+) -> None:
+    """Add a navigation link shown to users holding any of roles (to everyone signed in if roles is empty); a
+    signed_out_only link is left out for the signed-in (their menu must fit one row)."""
     if all(item.endpoint != endpoint for item in _NAV_ITEMS):
-        _NAV_ITEMS.append(NavItem(endpoint, label, frozenset(str(r) for r in roles), order))
+        _NAV_ITEMS.append(NavItem(endpoint, label, frozenset(str(r) for r in roles), order, signed_out_only))
         _NAV_ITEMS.sort(key=lambda item: item.order)
 
 
@@ -51,6 +55,8 @@ def navigation_items() -> list[NavLink]:
     """The links the current viewer may follow."""
     links = []
     for item in _NAV_ITEMS:
+        if item.signed_out_only and current_user.is_authenticated:
+            continue
         if "public" not in item.roles:
             if not current_user.is_authenticated:
                 continue
