@@ -103,6 +103,9 @@ def test_a_save_sent_after_the_deadline_keeps_the_typed_text_on_the_page_and_sav
     assert db.session.get(Application, draft.id).proposal_title == ""
     submit = client.get(url(draft, "submit")).get_data(as_text=True)
     assert 'name="submit"' not in submit
+    overview = client.get(f"/application/{draft.id}").get_data(as_text=True)
+    assert "deadline has passed" in overview
+    assert f'class="btn btn-primary" href="/application/{draft.id}/submit"' not in overview
 
 
 def end_sessions(user_id: int) -> None:

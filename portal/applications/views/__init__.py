@@ -104,6 +104,7 @@ def overview(application_id: int):
         "applications/overview.html",
         application=application,
         statuses=step_statuses(application),
+        closed=services.edit_refusal(application, utcnow()) if application.is_draft else None,
     )
 
 
