@@ -197,3 +197,13 @@ def test_without_javascript_every_step_keeps_its_save_button(client, draft):
     for step in ("personal", "languages", "proposal", "supervisors"):
         page = client.get(url(draft, step)).get_data(as_text=True)
         assert 'name="save"' in page and "data-autosave" in page, step
+
+
+def test_a_post_from_another_site_is_not_kept(client, draft):
+    owner_id = db.session.get(Application, draft.id).applicant_id
+    end_sessions(owner_id)
+    sent = {"version": draft.version, "proposal_title": "Planted", "save": "y"}
+    client.post(
+        url(draft, "proposal"), data=sent, headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
+    )
+    assert db.session.scalar(select(func.count()).select_from(KeptPost)) == 0

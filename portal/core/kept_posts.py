@@ -60,9 +60,17 @@ def page_path() -> str | None:
     return request.path if getattr(view, "keeps_typed_text", False) else None
 
 
+def _same_site() -> bool:
+    """Whether the post came from a page of this site: another site's form must not plant text in a person's forms."""
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("Origin")
+    return origin is None or origin.rstrip("/") == request.host_url.rstrip("/")
+
+
 def keep_post() -> str | None:
     """Keep the fields of this POST (files excepted) for its page; the page's path, or None when nothing was kept."""
-    path = page_path() if request.method == "POST" else None
+    path = page_path() if request.method == "POST" and _same_site() else None
     sent = request.form.items(multi=True)
     fields = [(name, value) for name, value in sent if name not in NOT_KEPT and "password" not in name]
     text = json.dumps(fields, ensure_ascii=False)
