@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   // With JavaScript the menu collapses below 992 px (Bootstrap's bundle opens it); without, it stays open.
-  document.documentElement.classList.remove("no-js");
+  document.body.classList.remove("no-js");
   // Live word counters for text areas that declare a limit (data-word-limit); the server checks again.
   document.querySelectorAll("textarea[data-word-limit]").forEach(function (area) {
     var limit = parseInt(area.getAttribute("data-word-limit"), 10);
