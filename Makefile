@@ -8,6 +8,7 @@ RUN_STAMP := $(VENV)/.stamp-run
 DEV_STAMP := $(VENV)/.stamp-dev
 PO_FILES := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
+PORT ?= 5000
 
 .PHONY: run test lint security translations extract-messages migrate seed worker bench clean help fonts browser xmlsec
 
@@ -91,11 +92,14 @@ seed: migrate translations
 
 # Serves with Flask's development server and delivers the outbox to this console every few seconds.
 run: fonts xmlsec seed
-	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C stops it)."
-	@trap 'kill 0' INT TERM EXIT; \
-	  MAIL_BACKEND=console $(FLASK) portal send-mail --watch 3 & \
-	  $(BIN)/huey_consumer portal.worker.huey --workers 2 & \
-	  $(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl-C stops it)."
+	@# The three processes run in the background; on Ctrl-C (or when one ends) the trap, removed first so that it
+	@# cannot signal itself again, stops the others by their ids and waits for them.
+	@trap 'trap - INT TERM EXIT; kill -TERM $$pids 2>/dev/null; wait' INT TERM EXIT; \
+	  MAIL_BACKEND=console $(FLASK) portal send-mail --watch 3 & pids="$$!"; \
+	  $(BIN)/huey_consumer portal.worker.huey --workers 2 --quiet & pids="$$pids $$!"; \
+	  $(FLASK) run --host 127.0.0.1 --port $(PORT) & pids="$$pids $$!"; \
+	  wait -n
 
 test: $(DEV_STAMP) translations fonts browser xmlsec
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -27,6 +27,7 @@ from portal import db
 from portal.accounts.sessions import forget_old_sessions
 from portal.applications.models import IntakeRound
 from portal.applications.workflow import begin_review_of_closed_rounds
+from portal.core.kept_posts import forget_old_kept_posts
 from portal.interviews.reminders import send_interview_reminders
 from portal.letters.services import send_csc_reminders
 from portal.privacy.retention import expire_bulk_mail_texts, expire_sent_emails
@@ -82,7 +83,8 @@ def _expire_texts(now: dt.datetime) -> str:
 
 
 def _forget_sessions(now: dt.datetime) -> str:
-    return f"ended sessions forgotten: {forget_old_sessions(now)}"
+    sessions, posts = forget_old_sessions(now), forget_old_kept_posts(now)
+    return f"ended sessions forgotten: {sessions}; kept form posts forgotten: {posts}"
 
 
 def _forget_assertions(now: dt.datetime) -> str:

@@ -9,6 +9,7 @@ def import_all_models() -> None:
     import portal.api.models
     import portal.applications.models
     import portal.core.audit
+    import portal.core.kept_posts
     import portal.core.outbox
     import portal.interviews.models
     import portal.letters.models

@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from babel.dates import format_datetime
+from babel.dates import format_datetime, get_timezone_location
 from fontTools.ttLib import TTCollection
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from portal.applications.consent import PRIVACY_NOTICE_VERSION
 from portal.applications.models import Application, ApplicationState, Decision, DecisionOutcome, DocumentKind
 from portal.core import pdf
 from portal.core.audit import AuditEvent
+from portal.core.i18n import DATE_TIME_PATTERNS
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
 from portal.reporting import personal_data, summary
@@ -164,7 +165,8 @@ def test_summary_shows_the_submitted_application_in_the_users_language(
     # The submission time in both of the programme's zones, as the pages show it.
     for zone in ("Europe/Berlin", "Asia/Shanghai"):
         local = application.submitted_at.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
-        shown = f"{format_datetime(local, 'medium', locale=language)} ({ZoneInfo(zone).tzname(local)})"
+        city = get_timezone_location(zone, locale=language, return_city=True)
+        shown = f"{format_datetime(local, DATE_TIME_PATTERNS[language], locale=language)} ({city})"
         assert " ".join(shown.split()) in text, zone
     # Every character had a glyph (fpdf2 warns of missing ones, which print as empty boxes).
     assert not [record.getMessage() for record in caplog.records if "missing" in record.getMessage()]

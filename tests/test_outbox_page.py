@@ -92,7 +92,7 @@ def test_lists_states_attempts_and_errors_newest_first(client, admin, mails):
     assert "Waiting" in waiting_row and "Connection refused" in waiting_row and "Send again" not in waiting_row
     sent_row = re.search(rf'<tr id="email-{mails["sent"]}">.*?</tr>', page, re.DOTALL).group(0)
     assert "Sent" in sent_row and "Send again" not in sent_row
-    assert "Reset your password" in page and "reset_password" in page
+    assert "Reset your password" in page and "New password" in page  # the kind of email, in words
     assert "All (3)" in page and "Failed (1)" in page
 
 

@@ -399,4 +399,4 @@ def test_a_decided_applications_record_keeps_its_times_in_the_viewers_zone(clien
     application.submitted_at = dt.datetime(2027, 1, 31, 20, 30, tzinfo=dt.UTC)
     db.session.commit()
     page = page_for(client, coordinator, record["id"])
-    assert "submitted on Feb 1, 2027, 4:30:00" in page  # 20:30 UTC is 04:30 the next day in Shanghai
+    assert "submitted on 1 Feb 2027, 04:30 (Shanghai)" in page  # 20:30 UTC is 04:30 the next day in Shanghai

@@ -273,10 +273,10 @@ def test_dashboard_lists_assigned_applications_per_round_with_review_state_and_d
     assert "submitted" in third_row and "Big Data" in third_row and "Beihang University" in third_row
     assert unassigned.reference not in page
     # The spring round's review deadline in Berlin, Shanghai and the member's own zone.
-    assert "CEST" in spring_part and "CST" in spring_part and "(-03)" in spring_part
+    assert "(Berlin)" in spring_part and "(Shanghai)" in spring_part and "(São Paulo)" in spring_part
     with app.test_request_context(headers={"Accept-Language": "en"}):
         expected = [format_in_zone(spring.reviews_due, zone) for zone in ("Europe/Berlin", "Asia/Shanghai")]
-    assert expected == ["Mar 31, 2027, 11:59:00\u202fPM (CEST)", "Apr 1, 2027, 5:59:00\u202fAM (CST)"]
+    assert expected == ["31 Mar 2027, 23:59 (Berlin)", "1 Apr 2027, 05:59 (Shanghai)"]
     assert all(text in spring_part for text in expected)
 
 

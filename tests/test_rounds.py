@@ -73,8 +73,8 @@ def test_round_entered_in_berlin_time_is_stored_in_utc_and_shown_in_both_zones(c
     assert audit_actions(intake.id) == ["round.created"]
 
     page = client.get("/coordination/rounds/").get_data(as_text=True)
-    assert "Mar 31, 2027, 11:59:00\u202fPM (CEST)" in page or "Mar 31, 2027, 11:59:00 PM (CEST)" in page
-    assert "Apr 1, 2027, 5:59:00\u202fAM (CST)" in page or "Apr 1, 2027, 5:59:00 AM (CST)" in page
+    assert "31 Mar 2027, 23:59 (Berlin)" in page
+    assert "1 Apr 2027, 05:59 (Shanghai)" in page
 
 
 def test_round_entered_in_shanghai_time_is_the_same_instant(client, coordinator):

@@ -37,7 +37,7 @@ def person():
 
 def _menu_name(page) -> str:
     """The signed-in person's name in the menu."""
-    return re.search(r'href="/account/settings">([^<]*)</a>', page.get_data(as_text=True)).group(1)
+    return re.search(r'href="/account/settings"[^>]*>([^<]*)</a>', page.get_data(as_text=True)).group(1)
 
 
 def _view_as(client, user):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
@@ -9,16 +10,21 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Validati
 
 from portal.accounts.passwords import MAX_LENGTH, password_problems
 from portal.accounts.services import AccountError, normalize_email
-from portal.core.i18n import LANGUAGE_NAMES
-from portal.core.timeutil import timezone_names
+from portal.core.i18n import LANGUAGE_NAMES, timezone_options
 
 
 def language_choices() -> list[tuple[str, str]]:
     return list(LANGUAGE_NAMES.items())
 
 
+def page_language() -> str:
+    """The language of the page: a new account speaks it unless its owner chooses another."""
+    locale = get_locale()
+    return locale.language if locale is not None and locale.language in LANGUAGE_NAMES else "en"
+
+
 def timezone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in timezone_names()]
+    return timezone_options()
 
 
 def new_password_field(label: str) -> PasswordField:
@@ -56,7 +62,7 @@ class RegistrationForm(EmailNormalizingMixin, FlaskForm):
     )
     password = new_password_field(_l("Password"))
     password_confirm = password_confirmation_field(_l("Repeat the password"))
-    language = SelectField(_l("Language"), choices=language_choices, default="en")
+    language = SelectField(_l("Language"), choices=language_choices, default=page_language)
     timezone = SelectField(_l("Time zone"), choices=timezone_choices, default="Asia/Shanghai")
     submit = SubmitField(_l("Create account"))
 

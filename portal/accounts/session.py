@@ -13,6 +13,7 @@ from flask_login import current_user, login_user, logout_user
 from portal import db
 from portal.accounts import sessions
 from portal.accounts.models import User, UserSession
+from portal.core.kept_posts import SESSION_KEY as KEPT_SESSION_KEY
 from portal.core.timeutil import utcnow
 from portal.extensions import login_manager
 
@@ -110,10 +111,10 @@ def end_session(reason: str = "logout") -> None:
 
 
 def _clear_keeping_language() -> None:
-    language = session.get("language")
+    # What a refused form kept (portal/core/kept_posts.py) waits for the person signing in again.
+    kept = {key: session[key] for key in ("language", KEPT_SESSION_KEY) if key in session}
     session.clear()
-    if language:
-        session["language"] = language
+    session.update(kept)
 
 
 # --- Between the password and the second factor ----------------------------------------------------------------------

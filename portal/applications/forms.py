@@ -30,6 +30,7 @@ from portal.applications.services import SupervisorChoices
 from portal.applications.steps import ABSTRACT_WORD_LIMIT, count_words
 from portal.core.countries import country_choices
 from portal.core.i18n import LANGUAGE_NAMES
+from portal.core.kept_posts import take_kept_post
 from portal.core.pdfcheck import human_size
 from portal.core.versions import VersionedForm
 from portal.supervisors.models import RESEARCH_FIELD_LABELS
@@ -47,8 +48,7 @@ def country_options():
 
 
 def level_options():
-    labels = {LanguageLevel.NONE: _l("No knowledge"), LanguageLevel.NATIVE: _l("Native speaker")}
-    return with_blank([(level.value, labels.get(level, level.value)) for level in LanguageLevel])
+    return with_blank([(level.value, level.label) for level in LanguageLevel])
 
 
 def hsk_options():
@@ -90,9 +90,13 @@ class ApplicationForm(VersionedForm):
 
     @classmethod
     def for_page(cls, application: Application, **kwargs: Any) -> Self:
-        """On a GET the form shows the application as saved, with its version; on a POST it holds what was sent."""
+        """On a GET the form shows the application as saved, with its version, or once what a refused post to this page
+        kept (portal/core/kept_posts.py); on a POST it holds what was sent."""
         if request.method != "GET":
             return cls(**kwargs)
+        kept = take_kept_post(request.path)
+        if kept is not None:
+            return cls(formdata=kept, **kwargs)
         form = cls(obj=application, **kwargs)
         form.show(application)
         return form

@@ -11,12 +11,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import db
 from portal.accounts.models import User
+from portal.applications.levels import DEGREE_LABELS, LEVEL_WORDS, DegreeLevel, LanguageLevel  # noqa: F401
 from portal.core.enums import enum_column
 from portal.core.timeutil import utcnow
 from portal.supervisors.models import ResearchField, SupervisorProfile
 
 # Submitted reviews an application needs before its decision, unless its round says otherwise.
 REVIEWS_REQUIRED_DEFAULT = 2
+
 
 class IntakeRound(db.Base):
     """An intake round with its deadlines, all stored in UTC."""
@@ -97,47 +99,6 @@ STATE_LABELS = {
     ApplicationState.UNDER_REVIEW: _l("Under review"),
     ApplicationState.DECIDED: _l("Decided"),
     ApplicationState.WITHDRAWN: _l("Withdrawn"),
-}
-
-
-class LanguageLevel(enum.StrEnum):
-    """Self-assessed level on the CEFR scale."""
-
-    NONE = "none"
-    A1 = "A1"
-    A2 = "A2"
-    B1 = "B1"
-    B2 = "B2"
-    C1 = "C1"
-    C2 = "C2"
-    NATIVE = "native"
-
-
-class DegreeLevel(enum.StrEnum):
-    """The level of a degree; master or equivalent is required."""
-
-    BACHELOR = "bachelor"
-    MASTER = "master"
-    DIPLOMA = "diploma"
-    DOCTORATE = "doctorate"
-    OTHER = "other"
-
-    @property
-    def qualifies(self) -> bool:
-        """Whether this degree gives access to doctoral studies."""
-        return self in {DegreeLevel.MASTER, DegreeLevel.DIPLOMA, DegreeLevel.DOCTORATE}
-
-    @property
-    def label(self) -> str:
-        return str(DEGREE_LABELS[self])
-
-
-DEGREE_LABELS = {
-    DegreeLevel.BACHELOR: _l("Bachelor's degree"),
-    DegreeLevel.MASTER: _l("Master's degree"),
-    DegreeLevel.DIPLOMA: _l("Diplom, Magister or Staatsexamen (Master's equivalent)"),
-    DegreeLevel.DOCTORATE: _l("Doctorate"),
-    DegreeLevel.OTHER: _l("Other degree"),
 }
 
 

@@ -10,10 +10,12 @@ from flask_babel import lazy_gettext as _l
 
 from portal.accounts.devices import describe
 from portal.applications.models import OUTCOME_LABELS, STATE_LABELS, ApplicationState, DecisionOutcome
+from portal.core.countries import country_name
 from portal.core.roles import Role
 from portal.core.templating import format_local
 from portal.review.history import ACTION_LABELS as APPLICATION_ACTION_LABELS
 from portal.review.history import USER_DETAIL_KEYS
+from portal.review.models import ANSWER_LABELS, StatementAnswer
 
 ACTION_LABELS = {
     **APPLICATION_ACTION_LABELS,
@@ -113,6 +115,10 @@ DETAIL_LABELS = {
     "rows": _l("Rows"),
     "file_name": _l("File name"),
     "attempts": _l("Attempts"),
+    "answer": _l("Answer"),
+    "side": _l("Side"),
+    "previous": _l("Before"),
+    "filters": _l("Filters"),
 }
 
 REASON_LABELS = {
@@ -152,34 +158,50 @@ def _role_label(value: Any) -> str:
     return Role(value).label if value in {r.value for r in Role} else str(value)
 
 
-def _readable(key: str, value: Any) -> str:  # noqa: C901 - one small case per kind of detail
+def _enum_label(labels: dict, kind: type) -> Any:
+    return lambda value: labels[kind(value)] if value in {member.value for member in kind} else value
+
+
+def _timestamp(value: Any) -> str:
+    try:
+        return format_local(dt.datetime.fromisoformat(value), "short")
+    except (TypeError, ValueError):
+        return str(value)
+
+
+# How the value of each kind of detail reads; details not named here are shown as they are (numbers, names).
+VALUE_READERS = {
+    "reason": lambda value: REASON_LABELS.get(value, value),
+    "second_factor": lambda value: SECOND_FACTOR_LABELS.get(value, value),
+    "device": describe,
+    "role": lambda value: ", ".join(_role_label(v) for v in (value if isinstance(value, list) else [value])),
+    "session": lambda value: f"#{value}",
+    "kept": lambda value: f"#{value}",
+    "from": _enum_label(STATE_LABELS, ApplicationState),
+    "to": _enum_label(STATE_LABELS, ApplicationState),
+    "outcome": _enum_label(OUTCOME_LABELS, DecisionOutcome),
+    "previous": _enum_label(OUTCOME_LABELS, DecisionOutcome),
+    "answer": _enum_label(ANSWER_LABELS, StatementAnswer),
+    "side": country_name,
+    "format": lambda value: FORMAT_LABELS.get(value, value),
+}
+VALUE_READERS["roles"] = VALUE_READERS["role"]
+FORMAT_LABELS = {"pdf": "PDF", "text": _l("text"), "csv": "CSV", "xlsx": "Excel"}
+
+
+def _readable(key: str, value: Any) -> str:
     if value is None or value == "":
         return "\u2013"
-    if key == "reason":
-        return str(REASON_LABELS.get(value, value))
-    if key == "second_factor":
-        return str(SECOND_FACTOR_LABELS.get(value, value))
-    if key == "device":
-        return describe(value)
-    if key in {"role", "roles"}:
-        return ", ".join(_role_label(v) for v in (value if isinstance(value, list) else [value]))
-    if key in {"session", "kept"}:
-        return f"#{value}"
-    if key in {"from", "to"} and value in STATE_VALUES:
-        return str(STATE_LABELS[ApplicationState(value)])
-    if key == "outcome" and value in OUTCOME_VALUES:
-        return str(OUTCOME_LABELS[DecisionOutcome(value)])
+    if key in VALUE_READERS:
+        return str(VALUE_READERS[key](value))
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {v}" for k, v in value.items())
+        return "; ".join(f"{k}: {_readable(k, v)}" for k, v in value.items())
     if isinstance(value, str) and key.endswith("_at"):
-        try:
-            return format_local(dt.datetime.fromisoformat(value), "short")
-        except ValueError:
-            return value
+        return _timestamp(value)
     return str(value)
 
 

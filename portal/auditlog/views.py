@@ -8,11 +8,18 @@ from flask_login import current_user
 
 from portal.auditlog import services
 from portal.auditlog.forms import AuditSearchForm
+from portal.auditlog.labels import readable_details
 from portal.core.permissions import admin_only
 from portal.core.roles import Role
 from portal.core.templating import register_nav_item
 
 bp = Blueprint("auditlog", __name__, url_prefix="/admin")
+
+
+@bp.app_context_processor
+def audit_detail_reader() -> dict:
+    # Every page showing audit events (an application's history too) reads their details the same way.
+    return {"audit_details": readable_details}
 
 
 @bp.get("/audit")

@@ -105,7 +105,7 @@ class ConsoleTransport:
 
     def send(self, message: EmailMessage) -> None:
         body = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]  # the text, not the attachments
-        log.warning("Email to %s: %s\n%s", message["To"], message["Subject"], body)
+        # Printed once (not logged as well: the console showed every email twice).
         print(f"\n----- email to {message['To']} -----\nSubject: {message['Subject']}\n\n{body}\n-----", flush=True)
 
     def close(self) -> None:

@@ -7,11 +7,13 @@ from contextlib import suppress
 
 from flask import Flask, current_app, g, jsonify, make_response, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal import db
+from portal.core.kept_posts import answer_refused_post
 from portal.core.navigation import is_safe_local_path
 from portal.core.operations import refuse
 from portal.core.rules import RuleViolation
@@ -91,6 +93,9 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         code = error.code or 500
         if code == 400 and getattr(error, "description", "") and "CSRF" in str(error.description):
+            kept = answer_refused_post(signed_in=current_user.is_authenticated)
+            if kept is not None:
+                return kept
             return _render_error(
                 400, _l("Your form expired or was sent from another page. Please reload the page and send it again.")
             )

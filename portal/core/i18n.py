@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.core import get_global
+from babel.dates import format_datetime, get_timezone_location
 from flask import current_app, has_request_context, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 
-from portal.core.timeutil import is_valid_timezone
+from portal.core.timeutil import PROGRAMME_ZONES, in_zone, is_valid_timezone, timezone_names
 
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English", "zh": "中文"}
 
@@ -32,3 +40,88 @@ def select_timezone() -> str:
     if signed_in and is_valid_timezone(current_user.timezone):
         return current_user.timezone
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+# --- Dates and zones: one format per language, minutes not seconds, the zone named by its city ---------------------
+
+DATE_TIME_PATTERNS = {"de": "dd.MM.yyyy, HH:mm", "en": "d MMM yyyy, HH:mm", "zh": "yyyy年M月d日 HH:mm"}
+NAMED_FORMATS = frozenset({"short", "medium", "long", "full"})
+# The zones most people of the programme live in, offered first (after Berlin and Shanghai).
+COMMON_ZONES = (
+    "Europe/London",
+    "Europe/Paris",
+    "Europe/Vienna",
+    "Europe/Zurich",
+    "Asia/Hong_Kong",
+    "Asia/Taipei",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "Asia/Kolkata",
+    "America/New_York",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Australia/Sydney",
+)
+
+
+def _language() -> str:
+    locale = get_locale() if has_request_context() else None
+    return locale.language if locale else "en"
+
+
+def zone_label(zone: str) -> str:
+    """A zone's name as people say it, in the viewer's language: its city ("Berlin", "上海"); the same on every
+    page and in every email."""
+    return get_timezone_location(zone, locale=_language(), return_city=True)
+
+
+def format_moment(moment: dt.datetime | None, zone: str, pattern: str | None = None) -> str:
+    """A moment in a zone, in the viewer's language, to the minute, with the zone's city: "14.04.2027, 23:59
+    (Berlin)"."""
+    if moment is None:
+        return "\u2013"
+    local = in_zone(moment, zone)
+    language = _language()
+    pattern = pattern or DATE_TIME_PATTERNS.get(language, DATE_TIME_PATTERNS["en"])
+    text = format_datetime(local.replace(tzinfo=None), pattern, locale=language)
+    return f"{text} ({zone_label(zone)})"
+
+
+def format_in_programme_zones(moment: dt.datetime | None) -> str:
+    """A moment in Berlin and in Shanghai: "14.04.2027, 23:59 (Berlin) · 15.04.2027, 05:59 (Shanghai)"."""
+    if moment is None:
+        return "\u2013"
+    return " · ".join(format_moment(moment, zone) for zone in PROGRAMME_ZONES)
+
+
+def _offset(zone: str) -> str:
+    return dt.datetime.now(ZoneInfo(zone)).strftime("%z")
+
+
+def zone_choice_label(zone: str, language: str) -> str:
+    """How a zone is offered in a list: "Shanghai, China (UTC+08:00)"."""
+    territory = get_global("zone_territories").get(zone)
+    country = Locale.parse(language).territories.get(territory, "") if territory else ""
+    offset = _offset(zone)
+    city = get_timezone_location(zone, locale=language, return_city=True)
+    return f"{city}, {country} (UTC{offset[:3]}:{offset[3:]})" if country else f"{city} (UTC{offset[:3]}:{offset[3:]})"
+
+
+def timezone_options() -> list[tuple[str, str]]:
+    """(zone, readable name) for the lists people choose from: the programme's zones and the common ones first, then
+    the others by their offset from UTC, each once (aliases such as Asia/Chungking, named like Shanghai, left out)."""
+    return list(_timezone_options(_language(), dt.date.today()))
+
+
+@cache  # per language and day: the offsets move with summer time
+def _timezone_options(language: str, day: dt.date) -> tuple[tuple[str, str], ...]:
+    first = [*PROGRAMME_ZONES, *COMMON_ZONES]
+    others = sorted((zone for zone in timezone_names() if zone not in first), key=lambda z: (int(_offset(z)), z))
+    options, seen = [], set()
+    for zone in [*first, *others]:
+        city = (get_timezone_location(zone, locale="en", return_city=True), _offset(zone))
+        if city not in seen:
+            seen.add(city)
+            options.append((zone, zone_choice_label(zone, language)))
+    return tuple(options)

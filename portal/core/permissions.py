@@ -6,9 +6,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user
 
+from portal.core.kept_posts import answer_refused_post
 from portal.extensions import login_manager
 
 from .roles import Role
@@ -31,7 +32,9 @@ def roles_required(*roles: Role | str) -> Callable[[F], F]:
             if PUBLIC in wanted:
                 return view(*args, **kwargs)
             if not current_user.is_authenticated:
-                return login_manager.unauthorized()
+                # A form sent after the session ended is kept for the page it came from (portal/core/kept_posts.py).
+                kept = answer_refused_post(signed_in=False) if request.method == "POST" else None
+                return kept if kept is not None else login_manager.unauthorized()
             if wanted and not any(current_user.has_role(role) for role in wanted):
                 abort(403)
             return view(*args, **kwargs)

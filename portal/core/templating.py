@@ -7,11 +7,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, request, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, get_locale
 from flask_login import current_user
 
 from portal.core.countries import country_name
-from portal.core.i18n import LANGUAGE_NAMES
+from portal.core.i18n import (
+    LANGUAGE_NAMES,
+    NAMED_FORMATS,
+    format_in_programme_zones,
+    format_moment,
+    select_timezone,
+    zone_label,
+)
 from portal.core.timeutil import in_zone
 
 
@@ -21,15 +28,19 @@ class NavItem:
     label: Any
     roles: frozenset[str]
     order: int
+    signed_out_only: bool = False
 
 
 _NAV_ITEMS: list[NavItem] = []
 
 
-def register_nav_item(endpoint: str, label: Any, *, roles: tuple[str, ...] = (), order: int = 50) -> None:
-    """Add a navigation link shown to users holding any of roles (to everyone signed in if roles is empty)."""
+def register_nav_item(
+    endpoint: str, label: Any, *, roles: tuple[str, ...] = (), order: int = 50, signed_out_only: bool = False
+) -> None:
+    """Add a navigation link shown to users holding any of roles (to everyone signed in if roles is empty); a
+    signed_out_only link is left out for the signed-in (their menu must fit one row)."""
     if all(item.endpoint != endpoint for item in _NAV_ITEMS):
-        _NAV_ITEMS.append(NavItem(endpoint, label, frozenset(str(r) for r in roles), order))
+        _NAV_ITEMS.append(NavItem(endpoint, label, frozenset(str(r) for r in roles), order, signed_out_only))
         _NAV_ITEMS.sort(key=lambda item: item.order)
 
 
@@ -44,6 +55,8 @@ def navigation_items() -> list[NavLink]:
     """The links the current viewer may follow."""
     links = []
     for item in _NAV_ITEMS:
+        if item.signed_out_only and current_user.is_authenticated:
+            continue
         if "public" not in item.roles:
             if not current_user.is_authenticated:
                 continue
@@ -60,11 +73,9 @@ def current_language() -> str:
 
 
 def format_in_zone(moment: dt.datetime | None, zone: str, fmt: str = "medium") -> str:
-    """A moment shown in a named zone, with the zone's abbreviation, in the viewer's language."""
-    if moment is None:
-        return "\u2013"
-    local = in_zone(moment, zone)
-    return f"{format_datetime(local.replace(tzinfo=None), fmt, rebase=False)} ({local.tzname()})"
+    """A moment shown in a named zone, in the viewer's language, to the minute, with the zone's city ("14.04.2027,
+    23:59 (Berlin)"); fmt: a Babel pattern, or a named width (all widths give the one format of the language)."""
+    return format_moment(moment, zone, None if fmt in NAMED_FORMATS else fmt)
 
 
 def format_date_in_zone(moment: dt.datetime | None, zone: str, fmt: str = "long") -> str:
@@ -73,8 +84,8 @@ def format_date_in_zone(moment: dt.datetime | None, zone: str, fmt: str = "long"
 
 
 def format_local(moment: dt.datetime | None, fmt: str = "medium") -> str:
-    """A moment in the viewer's own zone and language."""
-    return format_datetime(moment, fmt) if moment else "\u2013"
+    """A moment in the viewer's own zone and language, in the one format of the language."""
+    return format_moment(moment, select_timezone(), None if fmt in NAMED_FORMATS else fmt)
 
 
 def init_app(app: Flask) -> None:
@@ -87,8 +98,10 @@ def init_app(app: Flask) -> None:
             "language_names": LANGUAGE_NAMES,
             "navigation_items": navigation_items,
             "country_name": country_name,
+            "zone_label": zone_label,
         }
 
     app.jinja_env.filters["in_zone"] = format_in_zone
+    app.jinja_env.filters["in_programme_zones"] = format_in_programme_zones
     app.jinja_env.filters["date_in_zone"] = format_date_in_zone
     app.jinja_env.filters["datetime"] = format_local

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from portal.core.charts import Chart, Series, bar_chart, line_chart
 from portal.core.countries import country_name
+from portal.core.i18n import zone_label
 from portal.dashboard.services import RoundStats, UniversityCount
 
 # Above this many rows a chart's table is folded away, so that the page stays readable.
@@ -87,7 +88,7 @@ def _per_day(data: RoundStats) -> Section:
             "Submitted applications per day from %(first)s to %(last)s (%(zone)s): %(num)d in all.",
             first=first,
             last=last,
-            zone=data.zone,
+            zone=zone_label(data.zone),
             num=sum(count for _day, count in days),
         ),
         label_header=_("Day"),
@@ -99,7 +100,7 @@ def _per_day(data: RoundStats) -> Section:
     note = _(
         "Applications submitted on each day from the opening to the closing of the round (days in your time "
         "zone, %(zone)s), including applications withdrawn later.",
-        zone=data.zone,
+        zone=zone_label(data.zone),
     )
     return Section(_("Submissions per day"), note, chart, long_table=True)
 

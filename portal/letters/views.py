@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,8 +13,6 @@ from portal.applications.models import Application, IntakeRound
 from portal.core.bilingual import pdf_download
 from portal.core.operations import attempt
 from portal.core.permissions import coordinator_only
-from portal.core.roles import Role
-from portal.core.templating import register_nav_item
 from portal.core.timeutil import utcnow
 from portal.letters import documents, services, texts
 from portal.letters.forms import WINDOW_ZONE, MarkForm, PackageForm, TemplateForm, WindowForm
@@ -23,7 +20,6 @@ from portal.letters.models import LETTER_LANGUAGES, LetterKind
 from portal.rounds.services import to_local, to_utc
 
 bp = Blueprint("letters", __name__, url_prefix="/csc")
-register_nav_item("letters.index", _l("CSC scholarships"), roles=(Role.COORDINATOR,), order=43)
 
 
 def _round(round_id: int) -> IntakeRound:

@@ -68,5 +68,5 @@ def healthz():
     return jsonify(status="ok", database="ok")
 
 
-register_nav_item("main.index", _l("Home"), roles=(PUBLIC,), order=0)
+register_nav_item("main.index", _l("Home"), roles=(PUBLIC,), order=0, signed_out_only=True)  # signed in: the wordmark
 register_nav_item("main.dashboard", _l("Dashboard"), order=10)

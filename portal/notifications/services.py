@@ -26,6 +26,31 @@ STATE_LABELS = {
     OutboxState.FAILED: _l("Failed"),
 }
 
+# What each kind of email is about (its template), as the outbox page names it.
+KIND_LABELS = {
+    "already_registered": _l("Registration with a known address"),
+    "application_submitted": _l("Application submitted"),
+    "application_withdrawn": _l("Application withdrawn"),
+    "bulk_admitted": _l("Group mail: admitted"),
+    "bulk_deadline": _l("Group mail: deadline"),
+    "bulk_letters_missing": _l("Group mail: letters missing"),
+    "bulk_message": _l("Group mail"),
+    "bulk_waiting_list": _l("Group mail: waiting list"),
+    "confirm_email": _l("Confirm the email address"),
+    "conflict_declared": _l("Conflict of interest declared"),
+    "decision_admit": _l("Decision: admit"),
+    "decision_reject": _l("Decision: reject"),
+    "decision_waiting_list": _l("Decision: waiting list"),
+    "invitation": _l("Invitation"),
+    "recovery_code_used": _l("Recovery code used"),
+    "referee_invitation": _l("Referee invitation"),
+    "referee_letter_received": _l("Letter of recommendation received"),
+    "reminder_referee": _l("Reminder to a referee"),
+    "reminder_review": _l("Reminder to a reviewer"),
+    "reset_password": _l("New password"),
+    "statement_requested": _l("Supervisor's statement requested"),
+}
+
 # Everything the page shows, and nothing more: the body is left in the database.
 LISTED_COLUMNS = (*SUMMARY_COLUMNS, OutboxEmail.attempts, OutboxEmail.next_attempt_at, OutboxEmail.last_error)
 

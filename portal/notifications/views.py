@@ -97,7 +97,13 @@ def _flash_sent(count: int) -> None:
 def outbox():
     listing = services.outbox_page(services.state_from(request.args.get("state")), request.args.get("page"))
     back = request.full_path.rstrip("?")
-    return render_template("notifications/outbox.html", listing=listing, state_labels=services.STATE_LABELS, back=back)
+    return render_template(
+        "notifications/outbox.html",
+        listing=listing,
+        state_labels=services.STATE_LABELS,
+        kind_labels=services.KIND_LABELS,
+        back=back,
+    )
 
 
 @bp.post("/outbox/<int:email_id>/retry")

@@ -23,14 +23,11 @@ from portal.core.ids import parse_id
 from portal.core.versions import VersionedForm
 from portal.offers.checklist import TEXT_MAX, ItemInput
 from portal.offers.services import REASON_MAX
+from portal.rounds.forms import zone_choices
 from portal.rounds.services import ROUND_ZONES, to_local, to_utc
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 EMPTY_ROWS = 3  # new steps the settings page offers at once
-
-
-def zone_choices() -> list[tuple[str, str]]:
-    return [(zone, f"{label} ({zone})") for zone, label in ROUND_ZONES.items()]
 
 
 class AnswerForm(VersionedForm):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.applications.models import Application
@@ -16,8 +15,7 @@ from portal.core.bilingual import pdf_download
 from portal.core.ids import parse_id
 from portal.core.operations import attempt
 from portal.core.permissions import applicant_only, coordinator_only
-from portal.core.roles import Role
-from portal.core.templating import current_language, register_nav_item
+from portal.core.templating import current_language
 from portal.core.timeutil import utcnow
 from portal.letters.documents import admission_letter_pdf
 from portal.offers import acceptances as listing
@@ -166,4 +164,3 @@ def settings(round_id: int):
     return render_template("offers/settings.html", intake=intake, form=form)
 
 
-register_nav_item("offers.index", _l("Offers"), roles=(Role.COORDINATOR,), order=36)

@@ -6,12 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template
-from flask_babel import lazy_gettext as _l
 
 from portal.applications.consent import PRIVACY_NOTICE, consent_outdated
 from portal.core.permissions import coordinator_only
-from portal.core.roles import Role
-from portal.core.templating import register_nav_item
 from portal.core.timeutil import utcnow
 from portal.privacy.retention import OUTCOME_KINDS, PART_KINDS, retention_periods, retention_schedule
 from portal.privacy.services import purge_after_days
@@ -42,4 +39,3 @@ def retention():
     )
 
 
-register_nav_item("privacy.retention", _l("Data retention"), roles=(Role.COORDINATOR,), order=44)

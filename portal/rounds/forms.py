@@ -16,7 +16,7 @@ NOT_A_DATETIME = _l("Please enter a date and time like 2027-03-31 23:59.")
 
 
 def zone_choices() -> list[tuple[str, str]]:
-    return [(zone, f"{label} ({zone})") for zone, label in ROUND_ZONES.items()]
+    return [(zone, str(label)) for zone, label in ROUND_ZONES.items()]
 
 
 def _datetime_field(label, *, required: bool) -> DateTimeLocalField:

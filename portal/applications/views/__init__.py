@@ -106,6 +106,7 @@ def overview(application_id: int):
         application=application,
         statuses=step_statuses(application),
         panels=status_panels(application),
+        closed=services.edit_refusal(application, utcnow()) if application.is_draft else None,
     )
 
 

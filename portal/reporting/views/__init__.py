@@ -4,10 +4,7 @@ and the applicant's own downloads. Their addresses predate this package and stay
 from __future__ import annotations
 
 from flask import Blueprint, Response, send_file
-from flask_babel import lazy_gettext as _l
 
-from portal.core.roles import Role
-from portal.core.templating import register_nav_item
 from portal.reporting.services import Attachment
 
 bp = Blueprint("reporting", __name__)
@@ -30,6 +27,5 @@ def send_attachment(attachment: Attachment) -> Response:
     return response
 
 
-register_nav_item("reporting.job_list", _l("My exports"), roles=(Role.COORDINATOR,), order=45)
 
 from portal.reporting.views import applicant, dossiers, lists, record  # noqa: E402, F401 - the pages, on this blueprint
