@@ -50,3 +50,29 @@ def test_database_url_is_read_from_the_environment(monkeypatch):
     monkeypatch.delenv("DATABASE_URL")
     assert database_url().startswith("sqlite:///") and database_url().endswith("instance/portal.sqlite3")
     assert "DATABASE_URL" not in os.environ
+
+
+def test_a_database_with_data_upgrades_through_the_batch_migrations_on_sqlite(alembic_config):
+    # A batch migration rebuilds a table (intake_rounds gains reviews_required in 0019) while rows of other tables
+    # refer to it: SQLite's foreign keys must not refuse the rebuild, and every reference must hold afterwards.
+    config, url = alembic_config
+    command.upgrade(config, "0018_interviews")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO intake_rounds (id, name, opens_at, closes_at, created_at, same_university_conflict) "
+                "VALUES (1, 'Intake 2027', '2026-11-01 00:00:00', '2027-04-15 00:00:00', '2026-10-01 00:00:00', 1)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO offer_settings (id, round_id, updated_at, version) "
+                "VALUES (1, 1, '2026-12-01 00:00:00', 1)"
+            )
+        )
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT reviews_required FROM intake_rounds")).scalar_one() == 2
+        assert connection.execute(text("SELECT round_id FROM offer_settings")).scalar_one() == 1
+        assert connection.execute(text("PRAGMA foreign_key_check")).all() == []
