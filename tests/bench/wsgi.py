@@ -22,6 +22,7 @@ from typing import Any
 
 from flask import Flask, g, render_template, request
 from sqlalchemy import event, select
+from sqlalchemy.orm import selectinload
 
 from portal import create_app
 from tests.bench.portal_refs import LIST_TEMPLATE, list_context, list_state, ref
@@ -88,7 +89,9 @@ def render_limit_view(app: Flask, round_id: int, coordinator_email: str) -> Call
 
     with app.test_request_context(f"/coordination/applications/?round={round_id}"):
         session = ref("db_session")
-        coordinator = session.scalars(select(User).where(User.email == coordinator_email)).one()
+        # Roles loaded now: the page asks for them after this session has ended (they load on access otherwise).
+        query = select(User).where(User.email == coordinator_email).options(selectinload(User.roles))
+        coordinator = session.scalars(query).one()
         g._login_user = coordinator  # Flask-Login's current user, without reading it from the database again
         state = list_state(round_id)
 
