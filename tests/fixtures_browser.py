@@ -126,3 +126,46 @@ def save_screenshots(
         paths.append(path)
     page.set_viewport_size({"width": widths[0], "height": height})
     return paths
+
+
+# --- The demo, page by page (the accessibility and layout walks) ---------------------------------------------------
+
+# One demo account per role.
+DEMO_ROLE_ACCOUNTS = (
+    "applicant@example.org",
+    "supervisor.de@example.org",
+    "committee@example.org",
+    "coordinator@example.org",
+    "admin@example.org",
+)
+
+
+def sign_in_to_demo(app: Flask, page, email: str) -> None:
+    """Load the demo data and sign in as one of its accounts (with the demo's code where it needs one)."""
+    from portal.demo import DEMO_PASSWORD
+    from portal.demo.two_factor import DEMO_TOTP_SECRET, DEMO_TWO_FACTOR_ACCOUNTS
+    from tests.conftest import sign_in_in_browser
+
+    result = app.test_cli_runner().invoke(args=["portal", "seed-demo"])
+    assert result.exit_code == 0, result.output
+    secret = DEMO_TOTP_SECRET if email in DEMO_TWO_FACTOR_ACCOUNTS else None
+    sign_in_in_browser(page, app, email, DEMO_PASSWORD, secret=secret)
+
+
+def speak(app: Flask, email: str, language: str) -> None:
+    """Make the account's language the one given (the pages then speak it)."""
+    from sqlalchemy import select
+
+    from portal import db
+    from portal.accounts.models import User
+
+    with app.app_context():
+        db.session.scalars(select(User).where(User.email == email)).one().language = language
+        db.session.commit()
+        db.session.remove()
+
+
+def main_pages(page) -> list[str]:
+    """The dashboard and every page the navigation links to, from the page shown."""
+    links = page.locator(".site-nav .nav-link").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    return list(dict.fromkeys(["/dashboard", *links]))

@@ -5,24 +5,12 @@ to tests/artifacts/."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
-from portal import db
-from portal.accounts.models import User
-from portal.demo import DEMO_PASSWORD
-from portal.demo.two_factor import DEMO_TOTP_SECRET, DEMO_TWO_FACTOR_ACCOUNTS
-from tests.conftest import sign_in_in_browser
-from tests.fixtures_browser import save_screenshots
+from tests.fixtures_browser import DEMO_ROLE_ACCOUNTS, main_pages, save_screenshots, sign_in_to_demo, speak
 
 pytestmark = pytest.mark.browser
 
-ACCOUNTS = (
-    "applicant@example.org",
-    "supervisor.de@example.org",
-    "committee@example.org",
-    "coordinator@example.org",
-    "admin@example.org",
-)
+ACCOUNTS = DEMO_ROLE_ACCOUNTS
 OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 # How far apart (px) the middles of the brand, every link and the language and account block are: one row is < 20.
 NAV_SPREAD = (
@@ -32,24 +20,9 @@ NAV_SPREAD = (
 )
 
 
-def speak(app, email: str, language: str) -> None:
-    with app.app_context():
-        db.session.scalars(select(User).where(User.email == email)).one().language = language
-        db.session.commit()
-        db.session.remove()
-
-
-def main_pages(page) -> list[str]:
-    links = page.locator(".site-nav .nav-link").evaluate_all("links => links.map(a => a.getAttribute('href'))")
-    return list(dict.fromkeys(["/dashboard", *links]))
-
-
 @pytest.mark.parametrize("email", ACCOUNTS)
 def test_one_row_of_navigation_a_menu_on_phones_and_no_sideways_scrolling(app, page, email):
-    result = app.test_cli_runner().invoke(args=["portal", "seed-demo"])
-    assert result.exit_code == 0, result.output
-    secret = DEMO_TOTP_SECRET if email in DEMO_TWO_FACTOR_ACCOUNTS else None
-    sign_in_in_browser(page, app, email, DEMO_PASSWORD, secret=secret)
+    sign_in_to_demo(app, page, email)
     problems = []
     for language in ("de", "en", "zh"):
         speak(app, email, language)
