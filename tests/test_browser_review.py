@@ -41,9 +41,9 @@ SCORES = [
     (4, 3, 4, 4, 3),
     (3, 4, 3, 3, 4),
 ]
-# From the assigned list: open the first open review (1), then per review five scores and "Submit and next" (6); the
-# recommendation is suggested from the scores. The issue asks for 60; this design's floor is 1 + 10 x 6 = 61.
-CLICK_BUDGET = 61
+# The assigned list leads with the next open review, so per review: five scores and "Submit and next" (6); the
+# recommendation is suggested from the scores. The issue asks for at most 60.
+CLICK_BUDGET = 60
 
 
 def sign_in(page: Page, email: str) -> None:
@@ -114,8 +114,7 @@ def test_ten_reviews_from_the_assigned_list_are_counted_in_clicks(app, page, ten
     save_screenshots(page, f"review-assigned-list-{language}")
     journey = Journey(page)
 
-    journey.click(page.locator(f"main a.btn-primary[href='/review/application/{ids[0]}']"))
-    expect(page).to_have_url(re.compile(rf"/review/application/{ids[0]}$"))
+    expect(page.locator("#next-review")).to_contain_text("BEWERBER00")
     for number, (application_id, scores) in enumerate(zip(ids, SCORES, strict=True), start=1):
         expect(page.locator("#review-progress")).to_contain_text(PROGRESS[language].format(n=number - 1))
         for name, score in zip(CRITERIA, scores, strict=True):
@@ -132,7 +131,7 @@ def test_ten_reviews_from_the_assigned_list_are_counted_in_clicks(app, page, ten
         expect(page).to_have_url(re.compile(rf"/review/application/{expected}$"))
 
     assert journey.clicks <= CLICK_BUDGET, journey.clicks
-    assert journey.clicks == 1 + 10 * (len(CRITERIA) + 1)
+    assert journey.clicks == 10 * (len(CRITERIA) + 1)
     expect(page.locator("#review-progress")).to_contain_text(PROGRESS[language].format(n=10))
     shoot_review_page(page, f"review-page-last-submitted-{language}")
     with app.app_context():

@@ -303,7 +303,7 @@ def test_a_failed_submit_and_next_stays_with_the_typed_values(client, queue):
     assert re.search(r'<input checked[^>]* name="score_academic" type="radio" value="5"', page)
 
 
-def test_the_assigned_list_shows_progress_and_opens_the_first_open_review(client, queue):
+def test_the_assigned_list_shows_progress_and_leads_with_the_first_open_review(client, queue):
     _intake, member, applications, _coordinator = queue
     order = references(applications)
     save_review(_assignment(member, order[0]), full_scores(), submit=True, expected_version=0, now=utcnow())
@@ -311,7 +311,22 @@ def test_the_assigned_list_shows_progress_and_opens_the_first_open_review(client
     sign_in(client, member)
     page = client.get("/review/").get_data(as_text=True)
     assert "1 of 5 submitted" in page
-    assert re.search(rf'href="/review/application/{order[1]}">Review the next open application', page)
+    first_open = db.session.get(Application, order[1])
+    assert re.search(rf'id="next-review">Next open review: {first_open.reference}', page)
+    # Its form is on the list: "Submit and next" posts to the application's own page and goes on from there.
+    assert f'action="/review/application/{order[1]}"' in page and 'name="submit_next"' in page
+    response = client.post(f"/review/application/{order[1]}", data=review_data(submit_next="y"))
+    assert response.status_code == 302 and response.location.endswith(f"/review/application/{order[2]}")
+
+
+def test_the_assigned_list_without_open_reviews_is_only_the_list(client, queue):
+    _intake, member, applications, _coordinator = queue
+    for application_id in references(applications):
+        save_review(_assignment(member, application_id), full_scores(), submit=True, expected_version=0, now=utcnow())
+    db.session.commit()
+    sign_in(client, member)
+    page = client.get("/review/").get_data(as_text=True)
+    assert "5 of 5 submitted" in page and 'id="next-review"' not in page and 'name="submit_next"' not in page
 
 
 def test_the_review_page_costs_the_same_queries_however_many_assignments(client, queue, count_queries):

@@ -318,7 +318,7 @@ def test_dashboard_costs_the_same_queries_for_few_and_many_applications(client, 
     sign_in(client, db.session.get(User, member_id))
     many_page: list[str] = []
     many = count_queries(lambda: many_page.append(client.get("/review/").get_data(as_text=True)))
-    assert many_page[0].count("Na LI") == 12
+    assert many_page[0].split('id="assigned-all"')[1].count("Na LI") == 12  # the list, after the next open review
     assert 0 < few == many
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -40,21 +42,36 @@ def _saved_message(outcome: services.SaveOutcome, reference: str | None) -> tupl
 @bp.get("/")
 @committee_only
 def dashboard():
-    return render_template("review/dashboard.html", groups=services.assigned_applications(current_user), now=utcnow())
+    """The assigned list, led by the next open review's workspace: reviewing starts here, without a click."""
+    now = utcnow()
+    groups = services.assigned_applications(current_user)
+    next_open = next((found for group in groups if (found := group.first_open(now))), None)
+    workspace = _workspace(application_for(current_user, next_open, may_open), now) if next_open else {}
+    return render_template("review/dashboard.html", groups=groups, now=now, next_open=next_open, **workspace)
+
+
+def _workspace(
+    application: Application,
+    now: dt.datetime,
+    *,
+    form: ReviewForm | None = None,
+    conflict_form: ConflictForm | None = None,
+) -> dict:
+    """What templates/review/_workspace.html shows of one application: its review page, the form and the rubric."""
+    page = review_page(current_user, application, now)
+    return {
+        "application": application,
+        "page": page,
+        "form": form.use_rubric(page.words) if form else ReviewForm.for_review(page.review, page.words),
+        "conflict_form": conflict_form or ConflictForm(prefix="conflict"),
+        "criteria": CRITERIA,
+    }
 
 
 def _render(application: Application, *, form: ReviewForm | None = None, conflict_form: ConflictForm | None = None):
     now = utcnow()
-    page = review_page(current_user, application, now)
-    return render_template(
-        "review/application.html",
-        application=application,
-        page=page,
-        form=form.use_rubric(page.words) if form else ReviewForm.for_review(page.review, page.words),
-        conflict_form=conflict_form or ConflictForm(prefix="conflict"),
-        criteria=CRITERIA,
-        now=now,
-    )
+    workspace = _workspace(application, now, form=form, conflict_form=conflict_form)
+    return render_template("review/application.html", now=now, **workspace)
 
 
 def _after_saving(application: Application, form: ReviewForm) -> str:
