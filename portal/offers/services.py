@@ -8,6 +8,7 @@ language, and an audit event, in the answer's transaction.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, exists, or_, select
@@ -61,6 +62,29 @@ def deadline_for(intake: IntakeRound, now: dt.datetime) -> dt.datetime:
 
 def offer_of(application: Application) -> Offer | None:
     return db.session.scalar(select(Offer).where(Offer.application_id == application.id))
+
+
+@dataclass(frozen=True)
+class OfferSummary:
+    """Where an offer stands as staff and supervisors read it (the record, the dossier, the supervisor's page)."""
+
+    state: OfferState
+    deadline: dt.datetime
+    answered_at: dt.datetime | None
+    decline_reason: str
+    from_waiting_list: bool
+
+
+def offer_summary(application: Application, now: dt.datetime) -> OfferSummary | None:
+    """The offer of a released admission, its state as of now (an unanswered offer past its deadline is expired)."""
+    if not application.decision_released:
+        return None
+    offer = offer_of(application)
+    if offer is None:
+        return None
+    return OfferSummary(
+        offer.status(now), offer.deadline, offer.answered_at, offer.decline_reason, offer.from_waiting_list
+    )
 
 
 def make_offer(application: Application, *, deadline: dt.datetime, now: dt.datetime, by: User | None, waiting: bool):

@@ -16,6 +16,8 @@ from portal.applications.permissions import can_read_letters
 from portal.core.pdf import FAMILY, MUTED_COLOUR, TEXT_COLOUR, PortalPDF
 from portal.core.templating import current_language, format_in_zone
 from portal.core.timeutil import PROGRAMME_ZONES, utcnow
+from portal.offers.models import OfferState
+from portal.offers.services import offer_summary
 from portal.reporting.application_pdf import (
     application_sections,
     header_text,
@@ -131,7 +133,7 @@ def _cover(pdf: DossierPDF, viewer: User, application: Application, parts: list[
     pdf.start_cover()
     title_block(pdf, dossier_kind(), application)
     created = [(_("Dossier created on"), in_both_zones(utcnow())), (_("Created for"), viewer.name)]
-    status_block(pdf, application, staff=True, more=created)
+    status_block(pdf, application, staff=True, more=created + _offer_rows(application))
     _contents(pdf, parts)
     application_sections(pdf, application)
     _referees_section(pdf, application, letters=can_read_letters(viewer, application))
@@ -140,6 +142,18 @@ def _cover(pdf: DossierPDF, viewer: User, application: Application, parts: list[
     if can_see_reviews(viewer, application):
         _reviews_section(pdf, viewer, application)
     interviews_section(pdf, viewer, application)
+
+
+def _offer_rows(application: Application) -> list[tuple[str, str]]:
+    """The offer of a released admission: its state, and when it was answered or by when it must be."""
+    offer = offer_summary(application, utcnow())
+    if offer is None:
+        return []
+    if offer.state in (OfferState.OFFERED, OfferState.EXPIRED):
+        when = _("answer due by %(when)s", when=in_both_zones(offer.deadline))
+    else:
+        when = in_both_zones(offer.answered_at)
+    return [(_("Offer of a place"), f"{offer.state.label} – {when}")]
 
 
 def _pages_text(part: Part) -> str:

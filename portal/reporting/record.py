@@ -22,7 +22,9 @@ from portal.applications.models import Application, ApplicationState, Decision, 
 from portal.applications.permissions import can_read_letters
 from portal.core.outbox import SUMMARY_COLUMNS, OutboxEmail
 from portal.core.roles import Role
+from portal.core.timeutil import utcnow
 from portal.interviews.notes import InterviewView, interviews_for_record
+from portal.offers.services import OfferSummary, offer_summary
 from portal.reporting.application_pdf import ordered_documents
 from portal.reporting.permissions import may_download, may_read_emails
 from portal.review.decisions import decided_by_name
@@ -108,6 +110,8 @@ class Record:
     # The interview (time and link: the panel and the coordinators; notes and scores: like reviews), from
     # interviews/notes.py, which asks interviews/permissions.py.
     interviews: list[InterviewView] = field(default_factory=list)
+    # The offer of a released admission: accepted, declined, open until its deadline or expired.
+    offer: OfferSummary | None = None
 
     @property
     def referees(self) -> list[RefereeInvitation]:
@@ -228,4 +232,5 @@ def record_for(viewer: User, application: Application) -> Record:
         emails=_emails(application) if may_read_emails(viewer) else None,
         history=application_history(application) if reads_history(viewer) else None,
         interviews=interviews_for_record(viewer, application),
+        offer=offer_summary(application, utcnow()) if may_read_decision(viewer, application) else None,
     )

@@ -14,9 +14,10 @@ from portal.core.permissions import supervisor_only
 from portal.core.roles import Role
 from portal.core.templating import register_nav_item
 from portal.core.timeutil import utcnow
+from portal.offers.services import offer_summary
 from portal.review import statements
 from portal.review.forms import AvailabilityForm, StatementForm
-from portal.review.permissions import may_state
+from portal.review.permissions import may_read_decision, may_state
 from portal.supervisors.services import MAX_CAPACITY, profile_of, set_availability
 
 bp = Blueprint("supervise", __name__, url_prefix="/supervise")
@@ -65,7 +66,15 @@ def application(application_id: int):
         letters_visible=can_read_letters(current_user, application),
         locked_message=statements.locked_message(),
         capacity_reached=statements.capacity_reached_message(page.capacity),
+        **_released(application),
     )
+
+
+def _released(application: Application) -> dict:
+    """The released decision and the offer's state, for the chosen supervisor (as review.permissions decides)."""
+    if not (application.decision_released and may_read_decision(current_user, application)):
+        return {"released_decision": None, "offer": None}
+    return {"released_decision": application.decision, "offer": offer_summary(application, utcnow())}
 
 
 def _say_recorded(recorded: statements.Recorded, application: Application) -> None:
