@@ -6,7 +6,6 @@ it is released, as on the overview page.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import io
 import json
 import logging
@@ -20,6 +19,7 @@ from portal.applications.services import applications_of
 from portal.core import storage
 from portal.core.timeutil import PROGRAMME_ZONES, in_zone, is_valid_timezone, utcnow
 from portal.reporting.application_pdf import ordered_documents
+from portal.reporting.personal_data_more import interview_data, offer_data, plain, plan_data
 from portal.supervisors.models import SupervisorProfile
 
 log = logging.getLogger(__name__)
@@ -56,14 +56,8 @@ REFEREE_FIELDS = (
 DOCUMENT_FIELDS = ("id", "kind", "original_filename", "size_bytes", "sha256", "page_count", "uploaded_at")
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return value.value if isinstance(value, enum.Enum) else value
-
-
 def _fields(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    return {name: _plain(getattr(obj, name)) for name in names}
+    return {name: plain(getattr(obj, name)) for name in names}
 
 
 def _supervisor_data(profile: SupervisorProfile | None) -> dict[str, Any] | None:
@@ -81,7 +75,7 @@ def _supervisor_data(profile: SupervisorProfile | None) -> dict[str, Any] | None
     }
 
 
-def _application_data(application: Application, files: dict[int, str | None]) -> dict[str, Any]:
+def _application_data(application: Application, files: dict[int, str | None], now: dt.datetime) -> dict[str, Any]:
     data = _fields(application, APPLICATION_FIELDS)
     data["state"] = application.public_state.value
     data["intake_round"] = {"id": application.intake_round.id, "name": application.intake_round.name}
@@ -90,15 +84,15 @@ def _application_data(application: Application, files: dict[int, str | None]) ->
     data["consents"] = [
         {
             "consent": "privacy_notice",
-            "given_at": _plain(application.privacy_consent_at),
+            "given_at": plain(application.privacy_consent_at),
             "version": application.privacy_consent_version,
         },
         {
             "consent": "transfer_to_partner_universities",
-            "given_at": _plain(application.transfer_consent_at),
+            "given_at": plain(application.transfer_consent_at),
             "version": application.transfer_consent_version,
         },
-        {"consent": "declaration", "given_at": _plain(application.declaration_at), "version": None},
+        {"consent": "declaration", "given_at": plain(application.declaration_at), "version": None},
     ]
     data["education"] = [_fields(entry, EDUCATION_FIELDS) for entry in application.education]
     data["referees"] = [
@@ -111,20 +105,24 @@ def _application_data(application: Application, files: dict[int, str | None]) ->
     ]
     decision = application.decision if application.decision_released else None
     data["decision"] = (
-        {"outcome": decision.outcome.value, "released_at": _plain(decision.released_at)} if decision else None
+        {"outcome": decision.outcome.value, "released_at": plain(decision.released_at)} if decision else None
     )
+    data["offer"] = offer_data(application, now)
+    data["interview"] = interview_data(application)
+    data["joint_research_plan"] = plan_data(application)
     return data
 
 
 def personal_data(user: User, files: dict[int, str | None] | None = None, *, now: dt.datetime | None = None) -> dict:
     """Everything the portal keeps about the user as an applicant (files maps document ids to their place in a ZIP)."""
+    now = now or utcnow()
     account = _fields(user, ACCOUNT_FIELDS)
-    account["roles"] = [{"role": role.role.value, "granted_at": _plain(role.granted_at)} for role in user.roles]
+    account["roles"] = [{"role": role.role.value, "granted_at": plain(role.granted_at)} for role in user.roles]
     return {
         "format": EXPORT_FORMAT,
-        "exported_at": _plain(now or utcnow()),
+        "exported_at": plain(now),
         "account": account,
-        "applications": [_application_data(a, files or {}) for a in applications_of(user)],
+        "applications": [_application_data(a, files or {}, now) for a in applications_of(user)],
     }
 
 
