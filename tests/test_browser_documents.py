@@ -14,6 +14,7 @@ from portal.core.roles import Role
 from tests.conftest import sign_in_in_browser
 from tests.factories import PASSWORD, ApplicationFactory, IntakeRoundFactory, UserFactory, add_document, make_pdf
 from tests.fixtures_browser import save_screenshots, speak
+from tests.test_browser_axe import violations
 
 pytestmark = pytest.mark.browser
 
@@ -140,6 +141,7 @@ def test_screenshots_of_the_slots(app, page, draft_id, language):
         {"name": "degree.pdf", "mimeType": "application/pdf", "buffer": b"not a pdf"}
     )
     expect(page.locator("#file-degree_certificate-error")).to_be_visible()
+    assert violations(page) == []  # axe-core: nothing serious or critical, the refusal shown
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 800})
         assert page.evaluate(OVERFLOW) <= 0, (language, width)

@@ -223,3 +223,12 @@ def test_after_the_deadline_a_background_upload_gets_the_pages_own_answer(client
     response = upload_in_background(client, draft_id, make_pdf())
     assert response.status_code == 302  # documents.js then sends the form the ordinary way and shows the reason
     assert documents_of(draft_id) == []
+
+
+def test_the_steps_navigation_comes_with_the_answer(client, draft_id):
+    def documents_step(steps_html: str) -> str:
+        return re.search(r"6\. Documents\s*<span[^>]*>\((\w+)\)", steps_html).group(1)
+
+    kinds = ("cv", "degree_certificate", "transcript", "research_proposal")
+    answers = [upload_in_background(client, draft_id, make_pdf(), kind=kind).get_json() for kind in kinds]
+    assert [documents_step(answer["steps"]) for answer in answers] == ["incomplete"] * 3 + ["complete"]

@@ -1,6 +1,7 @@
 // The documents step: choosing a file in a slot uploads it at once. portal/applications/views/documents.py answers in
-// JSON with the slots as they are now (the message in the slot, the application's new version in every form); any
-// other answer (signed out, deadline passed) sends the slot's form the ordinary way, as without this file.
+// JSON with the slots as they are now (the message in the slot, the application's new version in every form) and the
+// steps' navigation; any other answer (signed out, deadline passed) sends the slot's form the ordinary way, as
+// without this file.
 (function () {
   "use strict";
   var box = document.getElementById("document-slots");
@@ -37,6 +38,8 @@
       var body = answered(request);
       if (!body || !body.html) { input.disabled = false; form.submit(); return; }
       box.innerHTML = body.html;
+      var steps = document.querySelector(".step-list");
+      if (steps && body.steps) { steps.outerHTML = body.steps; }
       enhance();
       // The slot was drawn anew: keyboard users continue where they were, and hear the slot's message.
       var again = document.getElementById("file-" + kind);

@@ -15,6 +15,7 @@ from portal.applications import documents
 from portal.applications.forms import ApplicationForm, UploadForm
 from portal.applications.models import Application, Document
 from portal.applications.permissions import document_for
+from portal.applications.steps import step_statuses
 from portal.applications.views import bp, editable_application, next_step_url, render_step, save_sent
 from portal.core.operations import Outcome, attempt
 from portal.core.pdfcheck import human_size
@@ -56,8 +57,12 @@ def _answer_in_background(application: Application, form: UploadForm, outcome: O
         form=form,
         **_slots(application, form, messages, uploaded),
     )
+    # The steps' navigation too: the documents step may have become complete (or not, after a conflict).
+    statuses = step_statuses(application)
+    steps = render_template("applications/_steps_nav.html", application=application, statuses=statuses)
     stale = outcome is not None and isinstance(outcome.error, StaleVersion)
-    body = {"saved": bool(outcome), "stale": stale, "version": application.version, "errors": messages, "html": html}
+    body = {"saved": bool(outcome), "stale": stale, "version": application.version, "errors": messages}
+    body |= {"html": html, "steps": steps}
     return jsonify(body), 200 if outcome else 409
 
 
