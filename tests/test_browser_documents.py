@@ -105,6 +105,16 @@ def test_a_slot_refuses_in_the_users_language_and_after_a_change_in_another_tab(
     expect(page.locator("#documents-research_proposal").get_by_role("status")).to_contain_text("expose.pdf")
 
 
+def test_a_file_beyond_what_the_server_reads_is_refused_in_the_slot(app, page, draft_id, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 4096)
+    sign_in_in_browser(page, app, EMAIL, PASSWORD)
+    page.goto(f"/application/{draft_id}/documents")
+    page.locator("#file-cv").set_input_files(pdf_file("huge.pdf", pages=80))
+    expect(page.locator("#documents-cv .upload-progress")).to_contain_text("larger than the portal allows")
+    assert stored(app, draft_id) == []
+    expect(page.locator("#file-cv")).to_be_enabled()
+
+
 def test_without_javascript_each_slot_has_its_own_button(app, browser, live_server, draft_id):
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
     page = context.new_page()

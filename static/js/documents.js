@@ -34,7 +34,14 @@
       var percent = event.lengthComputable ? Math.round(100 * event.loaded / event.total) + " %" : "";
       progress.textContent = say("uploading", {name: file.name, percent: percent});
     });
+    function refused(key) {
+      input.disabled = false;
+      input.value = "";
+      progress.textContent = say(key);
+      progress.classList.replace("text-muted", "text-danger");
+    }
     request.addEventListener("load", function () {
+      if (request.status === 413) { refused("too-large"); return; }  // beyond what the server reads at all
       var body = answered(request);
       if (!body || !body.html) { input.disabled = false; form.submit(); return; }
       box.innerHTML = body.html;
@@ -45,11 +52,8 @@
       var again = document.getElementById("file-" + kind);
       if (again) { again.focus(); }
     });
-    request.addEventListener("error", function () {
-      input.disabled = false;
-      input.value = "";
-      progress.textContent = say("failed");
-    });
+    request.addEventListener("error", function () { refused("failed"); });
+    progress.classList.replace("text-danger", "text-muted");
     progress.textContent = say("uploading", {name: file.name, percent: ""});
     input.disabled = true;
     request.send(data);
