@@ -263,7 +263,8 @@ def test_the_supervisor_sees_where_each_application_stands(client, supervised):
     assert f"Your statement: {StatementAnswer.WILLING.label}" in standing(page, supervised["answered"])
     hidden = standing(page, supervised["hidden"])
     assert "Decision not yet released" in hidden and "Reject" not in hidden and "Under review" in hidden
-    assert "Decision released: Admit" in standing(page, supervised["released"])
+    released = standing(page, supervised["released"])
+    assert "Decision released: Admit" in released and "Decided" in released and "Under review" not in released
     assert "Draft" not in page.split('id="supervisor-standings"')[1].split("</ul>")[0]
 
 

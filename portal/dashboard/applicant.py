@@ -76,7 +76,9 @@ def _steps_milestone(application: Application, statuses: list[StepStatus]) -> Mi
     return Milestone("steps", _("Application filled in"), complete, detail=detail)
 
 
-def _decision_milestones(application: Application, invitation: InterviewInvitation | None, offer: Offer | None, now):
+def _decision_milestones(
+    application: Application, invitation: InterviewInvitation | None, offer: Offer | None, now: dt.datetime
+) -> list[Milestone]:
     released = application.decision_released
     milestones = []
     if invitation is not None:
@@ -102,7 +104,12 @@ def _decision_milestones(application: Application, invitation: InterviewInvitati
 
 
 def timeline(
-    user: User, application: Application, statuses: list[StepStatus], invitation, offer, now: dt.datetime
+    user: User,
+    application: Application,
+    statuses: list[StepStatus],
+    invitation: InterviewInvitation | None,
+    offer: Offer | None,
+    now: dt.datetime,
 ) -> list[Milestone]:
     """The application's milestones in the order they come; a withdrawal ends the timeline."""
     received, named, last_letter = _letters(application)
@@ -163,7 +170,13 @@ def _referee_tasks(application: Application) -> list[Task]:
     ]
 
 
-def tasks(application: Application, statuses: list[StepStatus], invitation, offer, now: dt.datetime) -> list[Task]:
+def tasks(
+    application: Application,
+    statuses: list[StepStatus],
+    invitation: InterviewInvitation | None,
+    offer: Offer | None,
+    now: dt.datetime,
+) -> list[Task]:
     """What the applicant must do next, in the order the work comes."""
     if application.is_draft:
         return _step_tasks(application, statuses, now)
