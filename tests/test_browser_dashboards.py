@@ -44,3 +44,24 @@ def test_the_supervisors_dashboard_lists_statements_due_and_standings(app, page)
             page.set_viewport_size({"width": width, "height": 800})
             assert page.evaluate(OVERFLOW) <= 0, (language, width)
         save_screenshots(page, f"dashboard-supervisor-{language}")
+
+
+def test_a_draft_applicants_dashboard_lists_the_steps_to_complete(app, page):
+    from portal import db
+    from portal.core.roles import Role
+    from tests.conftest import sign_in_in_browser
+    from tests.factories import PASSWORD, ApplicationFactory, IntakeRoundFactory, UserFactory
+
+    with app.app_context():
+        person = UserFactory(roles=[Role.APPLICANT], email="draft@example.org", name="Chen Jing", language="de")
+        ApplicationFactory(applicant=person, intake_round=IntakeRoundFactory(name="Intake 2028"), family_name="Chen")
+        db.session.commit()
+        db.session.remove()
+    sign_in_in_browser(page, app, "draft@example.org", PASSWORD)
+    page.goto("/dashboard")
+    tasks = page.locator("#applicant-tasks li")
+    expect(tasks).to_have_count(7)
+    tasks.first.get_by_role("link").click()
+    page.wait_for_url("**/personal")
+    page.goto("/dashboard")
+    save_screenshots(page, "dashboard-applicant-draft-de")

@@ -128,7 +128,7 @@ def timeline(
             _("Letters of recommendation received"),
             letters_done,
             last_letter if letters_done else None,
-            _("%(received)d of %(named)d", received=received, named=named),
+            _("%(received)d of %(named)d", received=received, named=named) if named else "",
         )
     )
     under_review = application.state in UNDER_REVIEW_OR_LATER
