@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from portal import db
+from portal.applications.invitations import MAX_INVITATIONS
 from portal.applications.models import ApplicationState, DecisionOutcome
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
@@ -128,6 +129,14 @@ def test_submitted_shows_the_letters_received_and_asks_for_the_missing_ones(clie
     invited(application, 2, expires_in=DAY)
     page = dashboard(client, user)
     assert "Ask Referee 2 again for the letter of recommendation" in page
+
+    # Not once the referee was invited as often as the rules allow, nor after the letters' deadline.
+    second = next(referee for referee in application.referees if referee.position == 2)
+    second.invitations_sent = MAX_INVITATIONS
+    assert tasks(dashboard(client, user)) == {}
+    second.invitations_sent = 1
+    intake.referees_due = utcnow() - DAY
+    assert tasks(dashboard(client, user)) == {}
 
 
 def test_under_review_with_an_interview_to_book_then_booked(client):

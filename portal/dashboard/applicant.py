@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from portal import db
 from portal.accounts.models import User
+from portal.applications import invitations
 from portal.applications.models import Application, ApplicationState, IntakeRound
 from portal.applications.services import edit_refusal
 from portal.applications.steps import StepStatus, step_statuses
@@ -154,7 +155,10 @@ def _step_tasks(application: Application, statuses: list[StepStatus], now: dt.da
     return tasks
 
 
-def _referee_tasks(application: Application) -> list[Task]:
+def _referee_tasks(application: Application, now: dt.datetime) -> list[Task]:
+    """A task per referee whose letter is missing, while the applicant may still (re)invite them."""
+    if not invitations.can_change_referees(application, now):
+        return []
     url = url_for("applications.step_referees", application_id=application.id)
     return [
         Task(
@@ -166,7 +170,7 @@ def _referee_tasks(application: Application) -> list[Task]:
             application.intake_round.letters_due,
         )
         for referee in application.referees
-        if referee.letter_received_at is None
+        if referee.letter_received_at is None and referee.invitations_sent < invitations.MAX_INVITATIONS
     ]
 
 
@@ -182,7 +186,7 @@ def tasks(
         return _step_tasks(application, statuses, now)
     if application.state == ApplicationState.WITHDRAWN:
         return []
-    found = [] if application.decision_released else _referee_tasks(application)
+    found = _referee_tasks(application, now)
     if invitation is not None and invitation.booking is None:
         found.append(Task("interview", _("Book a time for your interview"), url_for("interviews.mine")))
     if offer is not None and application.decision_released and offer.answerable(now):
