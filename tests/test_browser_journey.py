@@ -188,12 +188,11 @@ def test_applicant_journey_from_registration_to_submission(app, page, tmp_path):
     ):
         path = tmp_path / filename
         path.write_bytes(make_pdf(pages=2, text=kind))
-        page.get_by_label("Kind of document").select_option(label=kind)
-        page.get_by_label("PDF file").set_input_files(path)
-        page.get_by_role("button", name="Upload", exact=True).click()
-        expect(page.get_by_role("status").filter(has_text=filename)).to_contain_text("has been uploaded")
         section = page.get_by_role("region", name=re.compile("^" + kind))
-        expect(section.get_by_role("cell", name=filename, exact=True)).to_be_visible()
+        section.get_by_label("Upload a file").set_input_files(path)  # the slot uploads it at once
+        expect(section.get_by_role("status")).to_contain_text(f"“{filename}” has been uploaded.")
+        expect(section.get_by_role("link", name=f"Open {filename}")).to_be_visible()
+        expect(section).to_contain_text("2 pages")
         expect(section.get_by_text("required", exact=True)).to_have_class(re.compile("text-bg-success"))
     expect_step(page, "6. Documents", complete=True)
     page.get_by_role("link", name="Continue", exact=True).click()

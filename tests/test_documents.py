@@ -143,7 +143,7 @@ def test_valid_pdf_is_stored_under_the_data_dir_with_a_random_name(app, client, 
     response = upload(client, draft_id, content, filename="Lebenslauf Müller.pdf", kind="cv")
 
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/application/{draft_id}/documents")
+    assert response.headers["Location"].endswith(f"/application/{draft_id}/documents#documents-cv")  # back at the slot
     [document] = documents_of(draft_id)
     assert document.kind == DocumentKind.CV
     assert document.original_filename == "Lebenslauf Müller.pdf"
@@ -180,7 +180,7 @@ def test_unusable_files_are_refused_next_to_the_file_field(app, client, draft_id
     response = upload(client, draft_id, content, filename=filename)
 
     assert response.status_code == 200
-    assert message in field_error(response, "file")
+    assert message in field_error(response, "file-cv")
     assert 'aria-invalid="true"' in response.get_data(as_text=True)
     assert documents_of(draft_id) == []
     assert stored_files(app) == before
@@ -203,7 +203,7 @@ def test_file_over_the_limit_gets_a_message_in_the_form_not_a_413(app, client, d
     response = upload(client, draft_id, content)
 
     assert response.status_code == 200
-    assert "The file is too large" in field_error(response, "file")
+    assert "The file is too large" in field_error(response, "file-cv")
     assert documents_of(draft_id) == []
     assert stored_files(app) == before
 
@@ -217,7 +217,7 @@ def test_with_the_default_limits_a_file_just_over_10_mb_gets_the_message_too(app
     assert app.config["UPLOAD_MAX_BYTES"] == 10 * 1024 * 1024
     response = upload(client, draft_id, b"%PDF-1.7\n" + b"0" * (10 * 1024 * 1024))
     assert response.status_code == 200
-    assert "The file is too large (10.1 MB); at most 10 MB are allowed." in field_error(response, "file")
+    assert "The file is too large (10.1 MB); at most 10 MB are allowed." in field_error(response, "file-cv")
     assert documents_of(draft_id) == []
 
 
@@ -235,7 +235,7 @@ def test_missing_file_or_kind_is_asked_for(app, client, draft_id):
         content_type="multipart/form-data",
     )
     assert response.status_code == 200
-    assert "Please choose a file" in field_error(response, "file")
+    assert "Please choose a file" in field_error(response, "file-cv")
 
     response = upload(client, draft_id, make_pdf(), kind="")
     assert response.status_code == 200
@@ -350,7 +350,7 @@ def test_files_per_kind_are_capped(app, client, draft_id, monkeypatch):
     response = upload(client, draft_id, make_pdf(), filename="cert-3.pdf", kind="other")
 
     assert response.status_code == 200
-    assert "at most 2 files of this kind" in field_error(response, "kind")
+    assert "at most 2 files of this kind" in field_error(response, "file-other")
     assert len(documents_of(draft_id, DocumentKind.OTHER)) == 2
     assert stored_files(app) == before
 
@@ -641,11 +641,6 @@ def test_the_pages_own_forms_work_with_csrf_protection_on(app, client, draft_id,
     assert documents_of(draft_id) == []
 
 
-def test_step_page_preselects_the_kind_from_the_link(client, draft_id):
-    page = client.get(f"/application/{draft_id}/documents?kind=transcript").get_data(as_text=True)
-    assert re.search(r'<option selected value="transcript">|<option value="transcript" selected>', page)
-
-
 def test_the_documents_step_is_complete_with_the_four_required_kinds(client, draft_id):
     def step_complete() -> bool:
         page = client.get(f"/application/{draft_id}").get_data(as_text=True)
@@ -813,4 +808,4 @@ def test_a_user_is_refused_in_their_own_language_format(app, client, login_as, o
     monkeypatch.setitem(app.config, "UPLOAD_MAX_BYTES", 1536)  # 1.5 KB: the decimal comma shows the German locale
     response = upload(client, draft_id, make_pdf(pages=30))
     assert response.status_code == 200
-    assert "1,5" in field_error(response, "file")
+    assert "1,5" in field_error(response, "file-cv")

@@ -15,6 +15,7 @@ from wtforms import (
     DateField,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -23,7 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from portal.applications import documents, invitations
+from portal.applications import invitations
 from portal.applications.consent import consent_current
 from portal.applications.models import DEGREE_LABELS, RELATION_LABELS, Application, LanguageLevel
 from portal.applications.services import SupervisorChoices
@@ -31,7 +32,6 @@ from portal.applications.steps import ABSTRACT_WORD_LIMIT, count_words
 from portal.core.countries import country_choices
 from portal.core.i18n import LANGUAGE_NAMES
 from portal.core.kept_posts import take_kept_post
-from portal.core.pdfcheck import human_size
 from portal.core.versions import VersionedForm
 from portal.supervisors.models import RESEARCH_FIELD_LABELS
 
@@ -284,38 +284,16 @@ class StartForm(FlaskForm):
 # --- Step 6: documents ------------------------------------------------------------------------------------------------
 
 
-def kind_options():
-    return with_blank([(kind.value, kind.label) for kind in documents.UPLOAD_KINDS])
-
-
 class UploadForm(ApplicationForm):
-    kind = SelectField(
-        _l("Kind of document"),
-        choices=kind_options,
-        validators=[DataRequired(message=_l("Please choose what kind of document this is."))],
-        description=_l(
-            "A new curriculum vitae or research proposal replaces the previous one; "
-            "of the other kinds you can upload several files."
-        ),
-    )
+    """One slot's form on the documents step: its kind travels hidden, the slot's file input sends the file."""
+
+    kind = HiddenField(validators=[DataRequired(message=_l("Please choose what kind of document this is."))])
     file = FileField(
         _l("PDF file"),
         validators=[FileRequired(message=_l("Please choose a file to upload."))],
         render_kw={"accept": "application/pdf,.pdf"},
     )
     upload = SubmitField(_l("Upload"))
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.file.description = _(
-            "PDF only, at most %(limit)s per file. Password-protected PDFs cannot be accepted.",
-            limit=human_size(documents.upload_limit()),
-        )
-
-    def show(self, application: Application) -> None:
-        super().show(application)
-        if request.args.get("kind") in {kind.value for kind in documents.UPLOAD_KINDS}:
-            self.kind.data = request.args["kind"]  # the link of one kind on the page preselects it
 
     def upload_arguments(self) -> dict[str, Any]:
         """The chosen kind and file as `documents.upload_document` takes them."""

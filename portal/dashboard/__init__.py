@@ -1,1 +1,1 @@
-"""The coordinators' dashboard: a round's numbers as charts and tables."""
+"""The coordinators' dashboard (a round's numbers); where things stand for applicants and supervisors."""

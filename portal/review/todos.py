@@ -36,6 +36,7 @@ class Item:
     name: str
     round_id: int
     round_name: str
+    due: dt.datetime | None = None  # the round's date the work is wanted by, where the to-do has one
 
 
 @dataclass
@@ -185,18 +186,25 @@ def reviewer_todos(user: User, now: dt.datetime) -> list[ReviewDue]:
 
 
 def supervisor_todos(user: User) -> ToDo:
-    """The applications still waiting for the supervisor's statement (one query)."""
+    """The applications still waiting for the supervisor's statement, with the round's review deadline by which the
+    committee needs it, soonest first (one query)."""
     profile = select(SupervisorProfile.id).where(SupervisorProfile.user_id == user.id).scalar_subquery()
     answered = exists().where(
         SupervisorStatement.application_id == Application.id, SupervisorStatement.profile_id == profile
     )
     query = (
-        _base()
+        select(*_COLUMNS, IntakeRound.reviews_due, func.count().over().label("total"))
+        .join(User, User.id == Application.applicant_id)
+        .join(IntakeRound, IntakeRound.id == Application.round_id)
         .where(
             Application.state.in_(OPEN_FOR_REVIEW),
             or_(Application.german_supervisor_id == profile, Application.chinese_supervisor_id == profile),
             ~answered,
         )
-        .order_by(IntakeRound.closes_at.desc(), Application.reference)
+        .order_by(IntakeRound.reviews_due.is_(None), IntakeRound.reviews_due, Application.reference)
     )
-    return _todo("statements", _l("Statements due"), "supervise.dashboard", query)
+    rows = list(db.session.execute(query.limit(SHOWN)))
+    items = [Item(r[0], r[1] or "", display_name(r[2], r[3], r[4]), r[5], r[6], r[7]) for r in rows]
+    todo = ToDo("statements", _l("Statements due"), rows[0][-1] if rows else 0, items, "supervise.dashboard")
+    todo.rounds = {item.round_id: item.round_name for item in items}
+    return todo
