@@ -8,7 +8,7 @@ from itertools import groupby
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import aliased, contains_eager, defaultload
+from sqlalchemy.orm import aliased, contains_eager, defaultload, joinedload, lazyload
 
 from portal import db
 from portal.accounts.models import User
@@ -19,7 +19,7 @@ from portal.core.versions import check_version, flush_new_or_stale, version_of
 from portal.review.models import StatementAnswer, SupervisorStatement
 from portal.review.permissions import JUDGED_STATES, chosen_profile, may_state
 from portal.supervisors.models import Country, SupervisorProfile, University
-from portal.supervisors.services import MAX_CAPACITY, profile_of
+from portal.supervisors.services import MAX_CAPACITY
 
 AGREEING = (StatementAnswer.WILLING, StatementAnswer.CONDITIONAL)
 
@@ -139,7 +139,11 @@ def candidates_of(profile: SupervisorProfile) -> list[RoundGroup]:
         select(Application, own, partner.title, partner_user.name, partner_university, theirs.answer)
         .join(Application.intake_round)
         # The applicants' roles are not needed here (their default is a second, selectin query).
-        .options(contains_eager(Application.intake_round), defaultload(Application.applicant).lazyload(User.roles))
+        .options(
+            contains_eager(Application.intake_round),
+            defaultload(Application.applicant).lazyload(User.roles),
+            joinedload(Application.decision),  # the state shown depends on its release
+        )
         .outerjoin(own, and_(own.application_id == Application.id, own.profile_id == profile.id))
         .outerjoin(partner, partner.id == partner_id)
         .outerjoin(partner_user, partner_user.id == partner.user_id)
@@ -181,7 +185,8 @@ class Dashboard:
 
 def dashboard_for(user: User) -> Dashboard:
     """The supervisor's directory entry and the applications naming it (none without an entry)."""
-    profile = profile_of(user)
+    query = select(SupervisorProfile).where(SupervisorProfile.user_id == user.id)
+    profile = db.session.scalars(query.options(lazyload(SupervisorProfile.fields))).first()  # fields: not shown here
     return Dashboard(profile, candidates_of(profile) if profile is not None else [])
 
 
