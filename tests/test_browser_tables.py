@@ -18,8 +18,13 @@ WIDE_TABLES = {
     "pairing": ("/coordination/pairing/", ".pairing-list"),
     "csc": ("/csc/round/1", ".csc-list"),
 }
-# Pages whose demo table may be empty (their empty state is in the screenshots).
-OTHER_PAGES = {"offers": "/coordination/offers/1", "exports": "/coordination/jobs/", "audit": "/audit"}
+# Pages whose demo list is empty, or made empty by a search: their empty states are in the screenshots.
+OTHER_PAGES = {
+    "offers": "/coordination/offers/1",
+    "exports": "/coordination/jobs/",
+    "applications-none": "/coordination/applications/?round=1&q=nobody-by-this-name",
+    "search-none": "/coordination/search/?q=nobody-by-this-name",
+}
 # The height of a row of one line: its text's line height plus the cell's padding, and a little room for a badge.
 ROW_HEIGHTS = """() => [...document.querySelectorAll('.applications-list tbody tr')].map(row => {
   const cell = row.querySelector('td'); const style = getComputedStyle(cell);
