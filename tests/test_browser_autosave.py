@@ -1,5 +1,5 @@
-"""In a real browser: a step saves itself every 30 seconds and before another step is opened; a conflict keeps the
-text; an unfinished "add a degree" box is only left when confirmed."""
+"""In a real browser: a step saves itself every 30 seconds, before another step is opened and before the browser leaves
+the page; a conflict keeps the text; an unfinished "add a degree" box is only left when confirmed."""
 
 from __future__ import annotations
 
@@ -78,3 +78,23 @@ def test_leaving_an_unfinished_degree_box_asks_first(app, page, draft_id):
     expect(page.get_by_label("Subject")).to_have_value("Geology")
     assert questions and "not saved yet" in questions[0]
     assert page.url.endswith("/education")
+
+
+def test_leaving_the_page_in_the_browser_saves_the_typed_text(app, page, draft_id):
+    sign_in_in_browser(page, app, "zhao.lei@example.org", PASSWORD)
+    page.goto(f"/application/{draft_id}/proposal")
+    page.get_by_label("Title of the research project").fill("Loess of the Chinese plateau")
+    asked = []
+    # The browser may ask whether to leave (the save is sent while it asks): the person leaves.
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.accept()))
+    # Another address typed into the browser, no link of the portal clicked: the step's save goes out as the page goes.
+    with page.expect_request(lambda request: request.method == "POST" and request.url.endswith("/proposal")):
+        page.goto("/account/settings")
+    # The save outlives the page (keepalive), so the browser reports no answer to it: wait until it has arrived.
+    for _ in range(100):
+        if saved(app, draft_id).proposal_title:
+            break
+        page.wait_for_timeout(100)
+    page.goto(f"/application/{draft_id}/proposal")
+    expect(page.get_by_label("Title of the research project")).to_have_value("Loess of the Chinese plateau")
+    assert set(asked) <= {"beforeunload"}
