@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from portal import db
-from portal.accounts.models import User
+from portal.applications import keys
 from portal.applications.models import (
     Application,
     ApplicationState,
@@ -264,16 +264,9 @@ def decision_conditions(decision: str) -> list[ColumnElement[bool]]:
 
 
 def _matches_word(word: str) -> ColumnElement[bool]:
-    """The word (lower-cased, LIKE wildcards escaped) in a name, the email or the reference number."""
-    word = word.lower()
-    accounts = select(User.id).where(
-        or_(func.lower(User.name).contains(word, autoescape=True), User.email.contains(word, autoescape=True))
-    )
-    columns = (Application.reference, Application.family_name, Application.given_names, Application.native_name)
-    return or_(
-        *(func.lower(column).contains(word, autoescape=True) for column in columns),
-        Application.applicant_id.in_(accounts),
-    )
+    """The word (case-folded, LIKE wildcards escaped) in a name, the email or the reference number: in the stored
+    search key (portal/applications/keys.py), so that no row's text is folded while searching."""
+    return Application.search_key.contains(keys.fold(word), autoescape=True)
 
 
 def _conditions(filters: ListFilter) -> list[ColumnElement[bool]]:
@@ -302,18 +295,18 @@ def filter_conditions(filters: ListFilter) -> list[ColumnElement[bool]]:
 
 def _order(filters: ListFilter) -> list[Any]:
     if filters.sort == ListSort.NAME:
-        keys: list[Any] = [func.lower(Application.family_name), func.lower(Application.given_names)]
+        order: list[Any] = [Application.name_key]
     elif filters.sort == ListSort.SUBMITTED:
-        keys = [Application.submitted_at]
+        order = [Application.submitted_at]
     elif filters.sort == ListSort.STATE:
-        keys = [case(*((Application.state == s, i) for i, s in enumerate(STATE_ORDER)), else_=len(STATE_ORDER))]
+        order = [case(*((Application.state == s, i) for i, s in enumerate(STATE_ORDER)), else_=len(STATE_ORDER))]
     elif filters.sort == ListSort.NATIONALITY:
-        keys = [Application.nationality, func.lower(Application.family_name)]
+        order = [Application.nationality, Application.name_key]
     else:
-        keys = []
-    keys += [Application.reference, Application.id]
+        order = []
+    order += [Application.reference, Application.id]
     # Empty values (a draft's reference, say) come last in both directions, on SQLite as on PostgreSQL.
-    return [(key.desc() if filters.descending else key.asc()).nulls_last() for key in keys]
+    return [(key.desc() if filters.descending else key.asc()).nulls_last() for key in order]
 
 
 def to_row(row: Any) -> ListRow:

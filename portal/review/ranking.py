@@ -232,10 +232,8 @@ def rows_of(ids: Select) -> list[RankingRow]:
     return _rows_for(ids)
 
 
-def _name_key(row: RankingRow) -> tuple[str, str, int]:
-    a = row.application
-    family = (a.family_name or a.applicant.name).casefold()
-    return (family, a.given_names.casefold(), a.id)
+def _name_key(row: RankingRow) -> tuple[str, int]:
+    return (row.application.name_key, row.application.id)
 
 
 def sort_rows(rows: Iterable[RankingRow], sort: RankingSort) -> list[RankingRow]:
@@ -288,9 +286,7 @@ def _ordered_ids(round_id: int, filters: RankingFilter) -> tuple[Select, list[An
         key = totals.c.mean_total if filters.sort == RankingSort.MEAN else totals.c.gap
         return ids, [key.desc().nulls_last(), *last]
     if filters.sort == RankingSort.NAME:
-        ids = ids.join(User, User.id == Application.applicant_id)
-        family = func.lower(func.coalesce(func.nullif(Application.family_name, ""), User.name))
-        return ids, [family.asc(), func.lower(Application.given_names).asc(), Application.id.asc()]
+        return ids, [Application.name_key.asc(), Application.id.asc()]
     return ids, last
 
 
