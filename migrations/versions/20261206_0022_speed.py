@@ -1,4 +1,4 @@
-"""the applications' stored sort and search keys (issue 13), filled for existing rows and indexed for the name order
+"""the applications' stored name and search keys (issue 13), filled for existing rows; indexes for the list's orders and filters
 
 Revision ID: 0022_speed
 Revises: 0021_words
@@ -63,10 +63,14 @@ def upgrade() -> None:
     with op.batch_alter_table("applications", schema=None) as batch_op:
         batch_op.create_index("ix_applications_round_reference", ["round_id", "reference"], unique=False)
         batch_op.create_index("ix_applications_round_name_key", ["round_id", "name_key", "reference"], unique=False)
+        batch_op.create_index("ix_applications_round_nationality", ["round_id", "nationality"], unique=False)
+        batch_op.create_index("ix_applications_round_search_key", ["round_id", "search_key", "id"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("applications", schema=None) as batch_op:
+        batch_op.drop_index("ix_applications_round_search_key")
+        batch_op.drop_index("ix_applications_round_nationality")
         batch_op.drop_index("ix_applications_round_name_key")
         batch_op.drop_index("ix_applications_round_reference")
         batch_op.drop_column("search_key")

@@ -124,6 +124,11 @@ class ListFilter:
             descending=clean_value(args.get("direction")) == "desc",
         )
 
+    @property
+    def narrowed(self) -> bool:
+        """Whether anything besides the round is asked for (a whole round is read in an index's order)."""
+        return any((self.state, self.university, self.field, self.nationality, self.decision, self.search))
+
     def query_args(self) -> dict[str, str]:
         """The filter as the list's GET arguments (defaults left out): for sort, page and export links."""
         args = {
@@ -284,7 +289,12 @@ def _conditions(filters: ListFilter) -> list[ColumnElement[bool]]:
     if filters.nationality:
         conditions.append(Application.nationality == filters.nationality)
     conditions += decision_conditions(filters.decision)
-    conditions.extend(_matches_word(word) for word in filters.search.split())
+    if filters.search:
+        # The words are looked for in the round's index of search keys (ix_applications_round_search_key), read alone:
+        # only the matches' rows are then read, not every application's.
+        words = [_matches_word(word) for word in filters.search.split()]
+        matches = select(Application.id).where(Application.round_id == filters.round_id, *words)
+        conditions.append(Application.id.in_(matches))
     return conditions
 
 
@@ -305,8 +315,14 @@ def _order(filters: ListFilter) -> list[Any]:
     else:
         order = []
     order += [Application.reference, Application.id]
-    # Empty values (a draft's reference, say) come last in both directions, on SQLite as on PostgreSQL.
-    return [(key.desc() if filters.descending else key.asc()).nulls_last() for key in order]
+    # Empty values (a draft's reference, say) come last in both directions, on SQLite as on PostgreSQL; columns that are
+    # never empty are left plain, so that the database may read them in an index's order (ix_applications_round_…).
+    return [_direction(key, filters.descending) for key in order]
+
+
+def _direction(key: Any, descending: bool) -> Any:
+    ordered = key.desc() if descending else key.asc()
+    return ordered.nulls_last() if key is Application.reference or key is Application.submitted_at else ordered
 
 
 def to_row(row: Any) -> ListRow:
@@ -324,7 +340,8 @@ def applications_page(filters: ListFilter, page: Any = 1, per_page: int = PER_PA
     """The page of matching applications (a page past the last one shows the last one): the page's ids and the count
     from the applications table alone, then the rows of those ids — the same two statements on every page."""
     order = _order(filters)
-    ids = page_of_ids(db.session, select(Application.id).where(*_conditions(filters)), order, page, per_page)
+    ids = select(Application.id).where(*_conditions(filters))
+    ids = page_of_ids(db.session, ids, order, page, per_page, count_apart=not filters.narrowed)
     rows: list[ListRow] = []
     if ids.ids:
         query = rows_query(current_language()).where(Application.id.in_(ids.ids)).order_by(*order)
