@@ -104,7 +104,7 @@ COORDINATOR_LISTS = [
     ("applications by name", "/coordination/applications/?round={round}&sort=name&direction=desc", 4),
     ("applications filtered", "/coordination/applications/?round={round}&university=TUC&q=e", 4),
     ("applications by name, counted apart", "/coordination/applications/?round={round}&sort=name", 4),
-    ("applications searched", "/coordination/applications/?round={round}&q=many", 4),
+    ("applications searched", "/coordination/applications/?round={round}&q=0", 4),
     ("applications by nationality", "/coordination/applications/?round={round}&nationality=CN&sort=nationality", 4),
     ("ranking", "/review/rounds/{round}/ranking", None),
     ("ranking by spread", "/review/rounds/{round}/ranking?sort=spread", None),
