@@ -94,6 +94,7 @@ class ScoredReview:
     recommendation: Recommendation | None
     exact_mean: Fraction
     comment: str = ""
+    recommendation_label: str = ""  # translated once per page, not once per review
 
     @property
     def mean(self) -> float:
@@ -199,6 +200,7 @@ def _rows_for(ids: Select | list[int]) -> list[RankingRow]:
         .order_by(Application.id, reviewer.name, ReviewAssignment.id)
     )
     rows: dict[int, RankingRow] = {}
+    labels: dict[Recommendation | None, str] = {None: ""}
     for application, assignment_id, reviewer_name, review, german, chinese, *interview in db.session.execute(query):
         row = rows.get(application.id)
         if row is None:
@@ -210,7 +212,11 @@ def _rows_for(ids: Select | list[int]) -> list[RankingRow]:
         if review is not None and review.submitted:
             scores = tuple(int(getattr(review, name)) for name in CRITERIA)
             mean = Fraction(sum(scores), len(scores))
-            row.reviews.append(ScoredReview(reviewer_name, scores, review.recommendation, mean, review.comment))
+            recommendation = review.recommendation
+            if recommendation not in labels:
+                labels[recommendation] = recommendation.label
+            label = labels[recommendation]
+            row.reviews.append(ScoredReview(reviewer_name, scores, recommendation, mean, review.comment, label))
     return list(rows.values())
 
 
