@@ -61,8 +61,8 @@ def upgrade() -> None:
     if not context.is_offline_mode():
         _fill()
     with op.batch_alter_table("applications", schema=None) as batch_op:
-        batch_op.create_index("ix_applications_round_reference", ["round_id", "reference"], unique=False)
-        batch_op.create_index("ix_applications_round_name_key", ["round_id", "name_key", "reference"], unique=False)
+        batch_op.create_index("ix_applications_round_reference", ["round_id", "reference", "id"], unique=False)
+        batch_op.create_index("ix_applications_round_name_key", ["round_id", "name_key", "reference", "id"], unique=False)
         batch_op.create_index("ix_applications_round_nationality", ["round_id", "nationality"], unique=False)
         batch_op.create_index("ix_applications_round_search_key", ["round_id", "search_key", "id"], unique=False)
 

@@ -115,10 +115,10 @@ class Application(db.Base):
         ),
         CheckConstraint("state IN ('draft', 'withdrawn') OR reference IS NOT NULL", name="reference_once_submitted"),
         Index("ix_applications_round_state", "round_id", "state"),
-        # The list's orders by reference and by name (then reference): a page's ids come from the index alone; its
+        # The list's orders by reference and by name (then reference, id): a page's ids come from the index alone; its
         # nationality filter; its search, which reads the round's search keys (and ids, for PostgreSQL) from the index.
-        Index("ix_applications_round_reference", "round_id", "reference"),
-        Index("ix_applications_round_name_key", "round_id", "name_key", "reference"),
+        Index("ix_applications_round_reference", "round_id", "reference", "id"),
+        Index("ix_applications_round_name_key", "round_id", "name_key", "reference", "id"),
         Index("ix_applications_round_nationality", "round_id", "nationality"),
         Index("ix_applications_round_search_key", "round_id", "search_key", "id"),
     )
