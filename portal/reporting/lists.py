@@ -350,8 +350,11 @@ def applications_page(filters: ListFilter, page: Any = 1, per_page: int = PER_PA
 
 
 def stream_rows(query: Select) -> Iterator[Any]:
-    """The query's rows, fetched in batches (a server-side cursor on PostgreSQL) rather than all at once."""
-    result = db.session.execute(query.execution_options(yield_per=STREAM_BATCH))
+    """The query's rows, fetched in batches (a server-side cursor on PostgreSQL) rather than all at once. Run on the
+    session's connection as a plain (Core) statement: its columns are no ORM entities, and the ORM's loading would
+    cost a third of a 20,000-row export."""
+    connection = db.session.connection()
+    result = connection.execution_options(stream_results=True, max_row_buffer=STREAM_BATCH).execute(query)
     try:
         yield from result
     finally:
