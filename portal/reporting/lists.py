@@ -353,8 +353,9 @@ def stream_rows(query: Select) -> Iterator[Any]:
     """The query's rows, fetched in batches (a server-side cursor on PostgreSQL) rather than all at once. Run on the
     session's connection as a plain (Core) statement: its columns are no ORM entities, and the ORM's loading would
     cost a third of a 20,000-row export."""
-    connection = db.session.connection()
-    result = connection.execution_options(stream_results=True, max_row_buffer=STREAM_BATCH).execute(query)
+    # The options on the statement: Connection.execution_options would keep them for the request's later statements.
+    streamed = query.execution_options(stream_results=True, max_row_buffer=STREAM_BATCH)
+    result = db.session.connection().execute(streamed)
     try:
         yield from result
     finally:
