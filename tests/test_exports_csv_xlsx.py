@@ -151,6 +151,17 @@ def test_cell_values_keep_numbers_and_write_moments_in_utc_iso():
     assert exports.cell_value(-3) == -3  # a number is no formula
 
 
+def test_cells_of_other_types_take_the_same_rules():
+    from markupsafe import Markup
+
+    class Moment(dt.datetime):
+        pass
+
+    assert exports.cell_value(True) == 1 and exports.cell_value(2.5) == 2.5
+    assert exports.cell_value(Markup("=1+1")) == "'=1+1"  # a subclass of str is neutralised too
+    assert exports.cell_value(Moment(2027, 3, 1, 9, 30, tzinfo=dt.UTC)) == "2027-03-01T09:30:00Z"
+
+
 def test_csv_chunks_stream_the_rows_with_the_header_first(monkeypatch):
     monkeypatch.setattr(exports, "CSV_CHUNK_ROWS", 2)
     read: list[int] = []

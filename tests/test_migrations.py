@@ -76,3 +76,48 @@ def test_a_database_with_data_upgrades_through_the_batch_migrations_on_sqlite(al
         assert connection.execute(text("SELECT reviews_required FROM intake_rounds")).scalar_one() == 2
         assert connection.execute(text("SELECT round_id FROM offer_settings")).scalar_one() == 1
         assert connection.execute(text("PRAGMA foreign_key_check")).all() == []
+
+
+def test_the_speed_migration_fills_the_keys_of_existing_applications(alembic_config):
+    # 0022 adds the stored name and search keys: applications already there get them as the portal computes them.
+    config, url = alembic_config
+    command.upgrade(config, "0021_words")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (id, email, name, language, timezone, active, created_at) VALUES "
+                "(1, 'anna@example.org', 'Anna Account', 'de', 'Europe/Berlin', 1, '2026-10-01 00:00:00'), "
+                "(2, 'li@example.org', 'Li Account', 'zh', 'Asia/Shanghai', 1, '2026-10-01 00:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO intake_rounds (id, name, opens_at, closes_at, created_at, same_university_conflict) "
+                "VALUES (1, 'Intake 2027', '2026-11-01 00:00:00', '2027-04-15 00:00:00', '2026-10-01 00:00:00', 1)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO applications (id, round_id, applicant_id, state, version, created_at, updated_at, "
+                "family_name, given_names, native_name, nationality, address, phone, english_certificate, "
+                "german_certificate, chinese_certificate, proposal_title, abstract, keywords, "
+                "supervisor_motivation) VALUES (:id, 1, :id, 'draft', 1, '2026-11-02 00:00:00', "
+                "'2026-11-02 00:00:00', '', '', '', '', '', '', '', '', '', '', '', '', '')"
+            ),
+            [{"id": 1}, {"id": 2}],
+        )
+        connection.execute(
+            text(
+                "UPDATE applications SET state = 'submitted', reference = 'IPK-2027-0001', family_name = 'Straße', "
+                "given_names = 'Jürgen', native_name = '施特劳斯' WHERE id = 1"
+            )
+        )
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        keys = connection.execute(text("SELECT name_key, search_key FROM applications ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(row) for row in keys] == [
+        ("strasse\x1fjürgen", "ipk-2027-0001 strasse jürgen 施特劳斯 anna account anna@example.org"),
+        ("li account\x1f", "li account li@example.org"),  # a draft without a name: the account's
+    ]

@@ -115,6 +115,12 @@ class Application(db.Base):
         ),
         CheckConstraint("state IN ('draft', 'withdrawn') OR reference IS NOT NULL", name="reference_once_submitted"),
         Index("ix_applications_round_state", "round_id", "state"),
+        # The list's orders by reference and by name (then reference, id): a page's ids come from the index alone; its
+        # nationality filter; its search, which reads the round's search keys (and ids, for PostgreSQL) from the index.
+        Index("ix_applications_round_reference", "round_id", "reference", "id"),
+        Index("ix_applications_round_name_key", "round_id", "name_key", "reference", "id"),
+        Index("ix_applications_round_nationality", "round_id", "nationality"),
+        Index("ix_applications_round_search_key", "round_id", "search_key", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -139,6 +145,9 @@ class Application(db.Base):
     nationality: Mapped[str] = mapped_column(String(2), default="")
     address: Mapped[str] = mapped_column(Text, default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
+    # Derived, never entered: the order by name and the text a search looks in (portal/applications/keys.py).
+    name_key: Mapped[str] = mapped_column(Text, default="", server_default="")
+    search_key: Mapped[str] = mapped_column(Text, default="", server_default="")
     privacy_consent_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime)
     privacy_consent_version: Mapped[str | None] = mapped_column(String(20))
     transfer_consent_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime)
@@ -359,3 +368,6 @@ class RefereeInvitation(db.Base):
     @property
     def relation_label(self) -> str:
         return str(RELATION_LABELS.get(self.relation, self.relation))
+
+
+from portal.applications import keys  # noqa: E402, F401 - its mapper events keep the stored keys right

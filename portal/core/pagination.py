@@ -80,16 +80,27 @@ class IdPage:
     page: int
 
 
-def page_of_ids(session: Session, ids: Select, order: list[Any], page: Any, per_page: int) -> IdPage:
+def page_of_ids(
+    session: Session, ids: Select, order: list[Any], page: Any, per_page: int, *, count_apart: bool = False
+) -> IdPage:
     """One page of a list read as a deferred join: `ids` selects only the key column, filtered (no join, no order); this
-    orders it, cuts the page and counts every match in the same statement (a window count), so that the rows themselves
-    are then read for the page's ids alone. A page beyond the last one shows the last one (one more statement)."""
+    orders it, cuts the page and counts every match in the same statement, so that the rows themselves are then read
+    for the page's ids alone. A page beyond the last one shows the last one (one more statement).
+
+    The count is a window over the matches (one pass over them, then a sort of them: best when a filter leaves few), or
+    with count_apart an uncorrelated subquery run once (best for a whole round read in an index's order: the database
+    stops after the page and counts from the index, instead of sorting every row before cutting the page)."""
     number = page_number(page)
-    windowed = ids.add_columns(func.count().over().label("total")).order_by(*order).limit(per_page)
-    found = session.execute(windowed.offset(offset_of(number, per_page))).all()
+    if count_apart:
+        count = select(func.count()).select_from(ids.subquery()).correlate(None).scalar_subquery()
+        paged = ids.add_columns(count.label("total"))
+    else:
+        paged = ids.add_columns(func.count().over().label("total"))
+    paged = paged.order_by(*order).limit(per_page)
+    found = session.execute(paged.offset(offset_of(number, per_page))).all()
     if found or number == 1:
         return IdPage([row[0] for row in found], found[0].total if found else 0, number)
     total = session.scalar(select(func.count()).select_from(ids.subquery())) or 0
     number = clamp_page(number, total, per_page)
-    found = session.execute(windowed.offset(offset_of(number, per_page))).all()
+    found = session.execute(paged.offset(offset_of(number, per_page))).all()
     return IdPage([row[0] for row in found], total, number)

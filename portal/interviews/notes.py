@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -112,25 +113,33 @@ class InterviewSummary:
     mean: float | None
 
 
-def ranking_summaries(application_ids: list[int]) -> dict[int, InterviewSummary]:
-    """Per application: the booked time and the submitted notes' mean score, in one query."""
-    if not application_ids:
-        return {}
-    submitted = InterviewNote.submitted_at.is_not(None)
-    query = (
-        select(
-            InterviewInvitation.application_id,
-            InterviewSlot.starts_at,
-            func.count(InterviewNote.id).filter(submitted),
-            func.sum(InterviewNote.score).filter(submitted),
-        )
-        .outerjoin(InterviewBooking, InterviewBooking.invitation_id == InterviewInvitation.id)
-        .outerjoin(InterviewSlot, InterviewSlot.id == InterviewBooking.slot_id)
-        .outerjoin(InterviewNote, InterviewNote.invitation_id == InterviewInvitation.id)
-        .where(InterviewInvitation.application_id.in_(application_ids))
-        .group_by(InterviewInvitation.application_id, InterviewSlot.starts_at)
+def ranking_columns() -> list[Any]:
+    """The ranking's view of an application's interview as columns of a query over Application (correlated, so that
+    the ranking reads them with its rows): invited, the booked time, the submitted notes' number and score sum."""
+    of_application = InterviewInvitation.application_id == Application.id
+
+    def notes(aggregate: Any) -> Any:
+        query = select(aggregate).select_from(InterviewNote)
+        query = query.join(InterviewInvitation, InterviewInvitation.id == InterviewNote.invitation_id)
+        return query.where(of_application, InterviewNote.submitted_at.is_not(None)).scalar_subquery()
+
+    starts = (
+        select(InterviewSlot.starts_at)
+        .join(InterviewBooking, InterviewBooking.slot_id == InterviewSlot.id)
+        .join(InterviewInvitation, InterviewInvitation.id == InterviewBooking.invitation_id)
+        .where(of_application)
+        .scalar_subquery()
     )
-    return {
-        app_id: InterviewSummary(starts, count, float(Fraction(int(total), count)) if count else None)
-        for app_id, starts, count, total in db.session.execute(query)
-    }
+    return [
+        select(InterviewInvitation.id).where(of_application).exists().label("interview_invited"),
+        starts.label("interview_starts_at"),
+        notes(func.count(InterviewNote.id)).label("interview_scores"),
+        notes(func.sum(InterviewNote.score)).label("interview_total"),
+    ]
+
+
+def summary_of(invited: Any, starts_at: dt.datetime | None, scores: int, total: int | None) -> InterviewSummary | None:
+    """The summary from the values of ranking_columns (None when the applicant was not invited)."""
+    if not invited:
+        return None
+    return InterviewSummary(starts_at, scores, float(Fraction(int(total or 0), scores)) if scores else None)

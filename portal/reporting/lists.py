@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from portal import db
-from portal.accounts.models import User
+from portal.applications import keys
 from portal.applications.models import (
     Application,
     ApplicationState,
@@ -123,6 +123,11 @@ class ListFilter:
             sort=ListSort(sort) if sort in {s.value for s in ListSort} else ListSort.REFERENCE,
             descending=clean_value(args.get("direction")) == "desc",
         )
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether anything besides the round is asked for (a whole round is read in an index's order)."""
+        return any((self.state, self.university, self.field, self.nationality, self.decision, self.search))
 
     def query_args(self) -> dict[str, str]:
         """The filter as the list's GET arguments (defaults left out): for sort, page and export links."""
@@ -264,16 +269,9 @@ def decision_conditions(decision: str) -> list[ColumnElement[bool]]:
 
 
 def _matches_word(word: str) -> ColumnElement[bool]:
-    """The word (lower-cased, LIKE wildcards escaped) in a name, the email or the reference number."""
-    word = word.lower()
-    accounts = select(User.id).where(
-        or_(func.lower(User.name).contains(word, autoescape=True), User.email.contains(word, autoescape=True))
-    )
-    columns = (Application.reference, Application.family_name, Application.given_names, Application.native_name)
-    return or_(
-        *(func.lower(column).contains(word, autoescape=True) for column in columns),
-        Application.applicant_id.in_(accounts),
-    )
+    """The word (case-folded, LIKE wildcards escaped) in a name, the email or the reference number: in the stored
+    search key (portal/applications/keys.py), so that no row's text is folded while searching."""
+    return Application.search_key.contains(keys.fold(word), autoescape=True)
 
 
 def _conditions(filters: ListFilter) -> list[ColumnElement[bool]]:
@@ -291,7 +289,12 @@ def _conditions(filters: ListFilter) -> list[ColumnElement[bool]]:
     if filters.nationality:
         conditions.append(Application.nationality == filters.nationality)
     conditions += decision_conditions(filters.decision)
-    conditions.extend(_matches_word(word) for word in filters.search.split())
+    if filters.search:
+        # The words are looked for in the round's index of search keys (ix_applications_round_search_key), read alone:
+        # only the matches' rows are then read, not every application's.
+        words = [_matches_word(word) for word in filters.search.split()]
+        matches = select(Application.id).where(Application.round_id == filters.round_id, *words)
+        conditions.append(Application.id.in_(matches))
     return conditions
 
 
@@ -302,18 +305,24 @@ def filter_conditions(filters: ListFilter) -> list[ColumnElement[bool]]:
 
 def _order(filters: ListFilter) -> list[Any]:
     if filters.sort == ListSort.NAME:
-        keys: list[Any] = [func.lower(Application.family_name), func.lower(Application.given_names)]
+        order: list[Any] = [Application.name_key]
     elif filters.sort == ListSort.SUBMITTED:
-        keys = [Application.submitted_at]
+        order = [Application.submitted_at]
     elif filters.sort == ListSort.STATE:
-        keys = [case(*((Application.state == s, i) for i, s in enumerate(STATE_ORDER)), else_=len(STATE_ORDER))]
+        order = [case(*((Application.state == s, i) for i, s in enumerate(STATE_ORDER)), else_=len(STATE_ORDER))]
     elif filters.sort == ListSort.NATIONALITY:
-        keys = [Application.nationality, func.lower(Application.family_name)]
+        order = [Application.nationality, Application.name_key]
     else:
-        keys = []
-    keys += [Application.reference, Application.id]
-    # Empty values (a draft's reference, say) come last in both directions, on SQLite as on PostgreSQL.
-    return [(key.desc() if filters.descending else key.asc()).nulls_last() for key in keys]
+        order = []
+    order += [Application.reference, Application.id]
+    # Empty values (a draft's reference, say) come last in both directions, on SQLite as on PostgreSQL; columns that are
+    # never empty are left plain, so that the database may read them in an index's order (ix_applications_round_…).
+    return [_direction(key, filters.descending) for key in order]
+
+
+def _direction(key: Any, descending: bool) -> Any:
+    ordered = key.desc() if descending else key.asc()
+    return ordered.nulls_last() if key is Application.reference or key is Application.submitted_at else ordered
 
 
 def to_row(row: Any) -> ListRow:
@@ -331,7 +340,8 @@ def applications_page(filters: ListFilter, page: Any = 1, per_page: int = PER_PA
     """The page of matching applications (a page past the last one shows the last one): the page's ids and the count
     from the applications table alone, then the rows of those ids — the same two statements on every page."""
     order = _order(filters)
-    ids = page_of_ids(db.session, select(Application.id).where(*_conditions(filters)), order, page, per_page)
+    ids = select(Application.id).where(*_conditions(filters))
+    ids = page_of_ids(db.session, ids, order, page, per_page, count_apart=not filters.narrowed)
     rows: list[ListRow] = []
     if ids.ids:
         query = rows_query(current_language()).where(Application.id.in_(ids.ids)).order_by(*order)
@@ -340,8 +350,12 @@ def applications_page(filters: ListFilter, page: Any = 1, per_page: int = PER_PA
 
 
 def stream_rows(query: Select) -> Iterator[Any]:
-    """The query's rows, fetched in batches (a server-side cursor on PostgreSQL) rather than all at once."""
-    result = db.session.execute(query.execution_options(yield_per=STREAM_BATCH))
+    """The query's rows, fetched in batches (a server-side cursor on PostgreSQL) rather than all at once. Run on the
+    session's connection as a plain (Core) statement: its columns are no ORM entities, and the ORM's loading would
+    cost a third of a 20,000-row export."""
+    # The options on the statement: Connection.execution_options would keep them for the request's later statements.
+    streamed = query.execution_options(stream_results=True, max_row_buffer=STREAM_BATCH)
+    result = db.session.connection().execute(streamed)
     try:
         yield from result
     finally:

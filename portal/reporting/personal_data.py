@@ -45,6 +45,7 @@ APPLICATION_COLUMNS_SHOWN_OTHERWISE = frozenset({
     "state", "round_id", "applicant_id", "german_supervisor_id", "chinese_supervisor_id", "declaration_at",
     "privacy_consent_at", "privacy_consent_version", "transfer_consent_at", "transfer_consent_version",
     "version",  # the optimistic-locking counter: nothing about the person
+    "name_key", "search_key",  # derived from the names, the reference and the account (exported as they are)
 })
 EDUCATION_FIELDS = ("id", "level", "degree", "subject", "institution", "country", "year", "grade", "grading_scale")
 # Never the secret link (token_hash), never the letter (letter_text, letter_document_id): only whether it arrived.

@@ -1,8 +1,8 @@
 """The ranking of a round: every judged application with its reviews' scores, the supervisors' statements and the
 decision, sortable and filterable.
 
-A page costs a fixed number of queries whatever the number of applications: one for the applications (supervisors,
-universities and decision joined), one for the assignments with their reviews, one for the statements.
+A page costs a fixed number of queries whatever the number of applications: one for its ids in the asked order (with
+the count), one for its rows (supervisors, universities, decision, reviews, statements and interview read together).
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import defaultload, joinedload
+from sqlalchemy.orm import aliased, defaultload, joinedload
 
 from portal import db
 from portal.accounts.models import User
 from portal.applications.models import Application, Decision, display_name
 from portal.core.pagination import Page, page_of_ids
+from portal.interviews.notes import InterviewSummary, ranking_columns, summary_of
 from portal.review.models import (
     CRITERIA,
     Recommendation,
@@ -93,6 +94,7 @@ class ScoredReview:
     recommendation: Recommendation | None
     exact_mean: Fraction
     comment: str = ""
+    recommendation_label: str = ""  # translated once per page, not once per review
 
     @property
     def mean(self) -> float:
@@ -108,6 +110,7 @@ class RankingRow:
     reviews: list[ScoredReview] = field(default_factory=list)
     german_statement: StatementAnswer | None = None
     chinese_statement: StatementAnswer | None = None
+    interview: InterviewSummary | None = None  # None: not invited
 
     @property
     def submitted(self) -> int:
@@ -167,10 +170,24 @@ def _filtered(query: Select, round_id: int, filters: RankingFilter) -> Select:
     return query
 
 
-def _load_applications(ids: Select) -> list[Application]:
-    """The applications whose ids the subquery gives, with what a row shows loaded in the same query."""
+def _rows_for(ids: Select | list[int]) -> list[RankingRow]:
+    """The ranking rows of the applications whose ids the subquery (or the list) gives, in one query: an application
+    per assignment (its reviewer and review), with what a row shows joined in and the chosen supervisors' answers and
+    the interview as columns."""
+    reviewer = aliased(User)
     query = (
-        select(Application)
+        select(
+            Application,
+            ReviewAssignment.id,
+            reviewer.name,
+            Review,
+            _answer(Application.german_supervisor_id),
+            _answer(Application.chinese_supervisor_id),
+            *ranking_columns(),
+        )
+        .outerjoin(ReviewAssignment, ReviewAssignment.application_id == Application.id)
+        .outerjoin(reviewer, reviewer.id == ReviewAssignment.reviewer_id)
+        .outerjoin(Review, Review.assignment_id == ReviewAssignment.id)
         .where(Application.id.in_(ids))
         .options(
             joinedload(Application.german_supervisor).lazyload(SupervisorProfile.fields),
@@ -180,62 +197,44 @@ def _load_applications(ids: Select) -> list[Application]:
             defaultload(Application.applicant).lazyload(User.roles),
             joinedload(Application.decision),
         )
+        .order_by(Application.id, reviewer.name, ReviewAssignment.id)
     )
-    return list(db.session.scalars(query).unique())
-
-
-def _attach_reviews(rows: dict[int, RankingRow], ids: Select) -> None:
-    """Every assignment of the applications, with the submitted review's scores, in one query."""
-    query = (
-        select(ReviewAssignment.application_id, User.name, Review)
-        .join(User, User.id == ReviewAssignment.reviewer_id)
-        .outerjoin(Review, Review.assignment_id == ReviewAssignment.id)
-        .where(ReviewAssignment.application_id.in_(ids))
-        .order_by(ReviewAssignment.application_id, User.name, ReviewAssignment.id)
-    )
-    for application_id, reviewer_name, review in db.session.execute(query):
-        row = rows.get(application_id)
+    rows: dict[int, RankingRow] = {}
+    labels: dict[Recommendation | None, str] = {None: ""}
+    for application, assignment_id, reviewer_name, review, german, chinese, *interview in db.session.execute(query):
+        row = rows.get(application.id)
         if row is None:
+            row = rows[application.id] = RankingRow(application, interview=summary_of(*interview))
+            row.german_statement, row.chinese_statement = german, chinese
+        if assignment_id is None:
             continue
         row.assigned += 1
         if review is not None and review.submitted:
             scores = tuple(int(getattr(review, name)) for name in CRITERIA)
             mean = Fraction(sum(scores), len(scores))
-            row.reviews.append(ScoredReview(reviewer_name, scores, review.recommendation, mean, review.comment))
-
-
-def _attach_statements(rows: dict[int, RankingRow], ids: Select) -> None:
-    """The chosen supervisors' answers, in one query."""
-    query = select(
-        SupervisorStatement.application_id, SupervisorStatement.profile_id, SupervisorStatement.answer
-    ).where(SupervisorStatement.application_id.in_(ids))
-    for application_id, profile_id, answer in db.session.execute(query):
-        row = rows.get(application_id)
-        if row is None:
-            continue
-        if profile_id == row.application.german_supervisor_id:
-            row.german_statement = answer
-        elif profile_id == row.application.chinese_supervisor_id:
-            row.chinese_statement = answer
-
-
-def _rows_for(ids: Select) -> list[RankingRow]:
-    rows = {application.id: RankingRow(application) for application in _load_applications(ids)}
-    if rows:
-        _attach_reviews(rows, ids)
-        _attach_statements(rows, ids)
+            recommendation = review.recommendation
+            if recommendation not in labels:
+                labels[recommendation] = recommendation.label
+            label = labels[recommendation]
+            row.reviews.append(ScoredReview(reviewer_name, scores, recommendation, mean, review.comment, label))
     return list(rows.values())
 
 
+def _answer(profile_id: Any) -> Any:
+    """The answer of the chosen supervisor with this profile (a column of the application) to the application."""
+    query = select(SupervisorStatement.answer).where(
+        SupervisorStatement.application_id == Application.id, SupervisorStatement.profile_id == profile_id
+    )
+    return query.scalar_subquery()
+
+
 def rows_of(ids: Select) -> list[RankingRow]:
-    """The ranking rows of the applications whose ids the subquery gives (three queries, in no particular order)."""
+    """The ranking rows of the applications whose ids the subquery gives (one query, in no particular order)."""
     return _rows_for(ids)
 
 
-def _name_key(row: RankingRow) -> tuple[str, str, int]:
-    a = row.application
-    family = (a.family_name or a.applicant.name).casefold()
-    return (family, a.given_names.casefold(), a.id)
+def _name_key(row: RankingRow) -> tuple[str, int]:
+    return (row.application.name_key, row.application.id)
 
 
 def sort_rows(rows: Iterable[RankingRow], sort: RankingSort) -> list[RankingRow]:
@@ -257,14 +256,15 @@ def ranking(round_id: int, filters: RankingFilter) -> list[RankingRow]:
     return sort_rows(_rows_for(ids), filters.sort)
 
 
-def _review_totals() -> Select:
-    """Per application with submitted reviews: the mean of the reviews' score sums and the largest gap between two of
-    them (sums over the same criteria order as the means do)."""
+def _review_totals(ids: Select) -> Select:
+    """Per application whose id the subquery gives, with submitted reviews: the mean of the reviews' score sums and the
+    largest gap between two of them (sums over the same criteria order as the means do). Those applications' alone:
+    every round's reviews would be summed otherwise."""
     total = reduce(operator.add, (getattr(Review, name) for name in CRITERIA))
     sums = (
         select(ReviewAssignment.application_id, total.label("total"))
         .join(Review, Review.assignment_id == ReviewAssignment.id)
-        .where(Review.submitted_at.is_not(None))
+        .where(Review.submitted_at.is_not(None), ReviewAssignment.application_id.in_(ids))
         .subquery()
     )
     return (
@@ -283,14 +283,12 @@ def _ordered_ids(round_id: int, filters: RankingFilter) -> tuple[Select, list[An
     ids = _filtered(select(Application.id), round_id, filters)
     last = [Application.reference.asc().nulls_last(), Application.id.asc()]
     if filters.sort in (RankingSort.MEAN, RankingSort.SPREAD):
-        totals = _review_totals()
+        totals = _review_totals(ids)
         ids = ids.outerjoin(totals, totals.c.application_id == Application.id)
         key = totals.c.mean_total if filters.sort == RankingSort.MEAN else totals.c.gap
         return ids, [key.desc().nulls_last(), *last]
     if filters.sort == RankingSort.NAME:
-        ids = ids.join(User, User.id == Application.applicant_id)
-        family = func.lower(func.coalesce(func.nullif(Application.family_name, ""), User.name))
-        return ids, [family.asc(), func.lower(Application.given_names).asc(), Application.id.asc()]
+        return ids, [Application.name_key.asc(), Application.id.asc()]
     return ids, last
 
 
@@ -299,13 +297,14 @@ def ranking_page(round_id: int, filters: RankingFilter, page: Any = 1, per_page:
     with their reviews and statements: the same statements on every page, whatever the size of the round."""
     ids, order = _ordered_ids(round_id, filters)
     found = page_of_ids(db.session, ids, order, page, per_page)
-    rows = {row.application.id: row for row in _rows_for(select(Application.id).where(Application.id.in_(found.ids)))}
+    # The ids themselves, not a subquery: PostgreSQL then joins the reviews of these applications alone.
+    rows = {row.application.id: row for row in _rows_for(found.ids)} if found.ids else {}
     return Page([rows[id_] for id_ in found.ids if id_ in rows], found.total, found.page, per_page)
 
 
 def row_for(application: Application) -> RankingRow:
     """The ranking's view of a single application (for the decision page), whatever its state."""
-    rows = _rows_for(select(Application.id).where(Application.id == application.id))
+    rows = _rows_for([application.id])
     return rows[0] if rows else RankingRow(application)
 
 

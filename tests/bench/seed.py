@@ -40,7 +40,7 @@ from tests.bench.seed_people import KNOWN, staff_and_supervisors
 from tests.bench.seed_review import decision_rows, outbox_rows, review_rows, statement_rows
 from tests.bench.settings import ROOT, SECRET_KEY, TOTP_SECRET, Settings
 
-SEED_VERSION = 4
+SEED_VERSION = 5
 BATCH = 5000
 MARKER = Table("bench_seed", MetaData(), Column("params", Text))
 MARKER_FILE = "seed.json"

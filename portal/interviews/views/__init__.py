@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 
 from portal.core.roles import Role
 from portal.core.templating import register_nav_item
-from portal.interviews.notes import ranking_summaries
 from portal.interviews.pages import applicant_interview, slot_range, zone_label
 
 bp = Blueprint("interviews", __name__, url_prefix="/interviews")
@@ -16,8 +15,9 @@ bp = Blueprint("interviews", __name__, url_prefix="/interviews")
 
 @bp.app_context_processor
 def interview_helpers() -> dict[str, object]:
-    """For pages of other domains: the applicant's status page and the ranking show what interviews hold."""
-    return {"applicant_interview": applicant_interview, "interview_summaries": ranking_summaries}
+    """For pages of other domains: the applicant's status page shows what interviews hold (the ranking reads its
+    interview column with its rows: portal.interviews.notes.ranking_columns)."""
+    return {"applicant_interview": applicant_interview}
 
 
 # Globals (not context): the macros of interviews/_macros.html and the emails use them.

@@ -18,8 +18,9 @@ bp = Blueprint("review", __name__, url_prefix="/review")
 
 @bp.context_processor
 def criterion_columns() -> dict[str, object]:
-    """Every page of the blueprint can head a column per criterion: (field, full name, short name)."""
-    return {"criterion_columns": [(name, label, CRITERIA_SHORT[name]) for name, label in CRITERIA.items()]}
+    """Every page of the blueprint can head a column per criterion: (field, full name, short name), translated once
+    (the ranking heads every row's reviews with them)."""
+    return {"criterion_columns": [(name, str(label), str(CRITERIA_SHORT[name])) for name, label in CRITERIA.items()]}
 
 
 @bp.app_context_processor
