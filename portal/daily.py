@@ -7,7 +7,9 @@
    `flask portal purge`);
 4. texts past the retention period go: bulk mails' texts from the audit log, sent emails from the outbox;
 5. ended sessions (with their addresses and browsers) are forgotten, and the IDs of expired SAML assertions;
-6. CSC candidates and their supervisors are reminded of what is missing before the CSC window closes.
+6. CSC candidates and their supervisors are reminded of what is missing before the CSC window closes;
+7. on SQLite, the query planner's statistics are refreshed (ANALYZE): without them SQLite may read a whole round to
+   find one reviewer's assignments. PostgreSQL keeps its own (autovacuum).
 
 Each step is its own transaction: one that fails is rolled back and reported, the others still run. Running it again
 the same day does nothing more: reminders remember when they were sent, moved applications and purged rounds have
@@ -21,7 +23,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from portal import db
 from portal.accounts.sessions import forget_old_sessions
@@ -95,11 +97,19 @@ def _csc(now: dt.datetime) -> str:
     return f"CSC reminders written to the outbox: {send_csc_reminders(now)}"
 
 
+def _statistics(now: dt.datetime) -> str | None:
+    if db.session.get_bind().dialect.name != "sqlite":
+        return None
+    db.session.execute(text("ANALYZE"))
+    return "query planner statistics refreshed (ANALYZE)"
+
+
 def _steps() -> list[tuple[str, Callable[[dt.datetime], str | None]]]:
     rounds = db.session.scalars(select(IntakeRound).order_by(IntakeRound.opens_at)).all()
     purges = [(f"purge {r.name}", lambda now, r=r: _purge_round(r, now)) for r in rounds]
     first = [("review", _begin_review), ("reminders", _remind), ("interviews", _remind_interviews)]
     last = [("expiry", _expire_texts), ("sessions", _forget_sessions), ("saml", _forget_assertions), ("csc", _csc)]
+    last.append(("statistics", _statistics))
     return [*first, *purges, *last]
 
 

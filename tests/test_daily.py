@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from portal import db
 from portal.applications.models import Application, ApplicationState, Decision, DecisionOutcome, DocumentKind
@@ -185,6 +185,16 @@ def test_texts_go_after_the_retention_period_counted_from_sending(app, app_conte
     assert {old_sent.id, old_failed.id} & remaining == set()
     assert {new_sent.id, old_waiting.id} <= remaining
     assert "0 bulk mail texts in the audit log, 0 sent emails" in daily(app).output
+
+
+def test_on_sqlite_the_daily_job_refreshes_the_planners_statistics(app, app_context):
+    submitted_application(intake_round=closed_round("Intake 2026", closed_days_ago=1))
+    result = daily(app)
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    assert ("query planner statistics refreshed (ANALYZE)" in result.output) == sqlite
+    if sqlite:  # the statistics the planner reads: a row per index of the tables that hold rows
+        tables = set(db.session.scalars(text("SELECT tbl FROM sqlite_stat1")))
+        assert {"applications", "intake_rounds"} <= tables
 
 
 def test_a_failing_step_is_reported_and_the_others_still_run(app, app_context, monkeypatch):

@@ -121,3 +121,45 @@ def test_the_speed_migration_fills_the_keys_of_existing_applications(alembic_con
         ("strasse\x1fjürgen", "ipk-2027-0001 strasse jürgen 施特劳斯 anna account anna@example.org"),
         ("li account\x1f", "li account li@example.org"),  # a draft without a name: the account's
     ]
+
+
+def test_the_referee_emails_migration_lowers_the_addresses_already_there(alembic_config):
+    # 0023: conflicts compare referees' addresses as stored, so older rows take the canonical lower-case form.
+    config, url = alembic_config
+    command.upgrade(config, "0022_speed")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (id, email, name, language, timezone, active, created_at) VALUES "
+                "(1, 'anna@example.org', 'Anna', 'de', 'Europe/Berlin', 1, '2026-10-01 00:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO intake_rounds (id, name, opens_at, closes_at, created_at, same_university_conflict) "
+                "VALUES (1, 'Intake 2027', '2026-11-01 00:00:00', '2027-04-15 00:00:00', '2026-10-01 00:00:00', 1)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO applications (id, round_id, applicant_id, state, version, created_at, updated_at, "
+                "family_name, given_names, native_name, nationality, address, phone, english_certificate, "
+                "german_certificate, chinese_certificate, proposal_title, abstract, keywords, "
+                "supervisor_motivation, name_key, search_key) VALUES (1, 1, 1, 'draft', 1, '2026-11-02 00:00:00', "
+                "'2026-11-02 00:00:00', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO referee_invitations (id, application_id, position, name, email, institution, relation, "
+                "language, created_at, invitations_sent) VALUES "
+                "(:id, 1, :id, 'Prof. Wang', :email, 'Tongji', 'supervisor', 'en', '2026-11-02 00:00:00', 0)"
+            ),
+            [{"id": 1, "email": "Prof.Wang@Tongji.EDU.cn"}, {"id": 2, "email": "li@example.org"}],
+        )
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        emails = connection.execute(text("SELECT email FROM referee_invitations ORDER BY id")).scalars().all()
+    engine.dispose()
+    assert emails == ["prof.wang@tongji.edu.cn", "li@example.org"]

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, exists, or_, select, true
 from sqlalchemy.orm import contains_eager, selectinload
 
 from portal import db
@@ -39,9 +39,9 @@ def conflict_conditions(user_id: Any, email: Any) -> dict[ConflictReason, Column
     a chosen supervisor (where the application's round counts it, as it does by default), a declared conflict."""
     chosen_profiles = [Application.german_supervisor_id, Application.chinese_supervisor_id]
     chosen = exists().where(SupervisorProfile.user_id == user_id, SupervisorProfile.id.in_(chosen_profiles))
-    referee = exists().where(
-        RefereeInvitation.application_id == Application.id, func.lower(RefereeInvitation.email) == func.lower(email)
-    )
+    # Both addresses are stored in their canonical lower-case form (accounts.services.normalize_email, used for
+    # accounts and referees alike; migration 0023 for older rows): compared as they are, through the index.
+    referee = exists().where(RefereeInvitation.application_id == Application.id, RefereeInvitation.email == email)
     same_university = exists().where(
         CommitteeMember.user_id == user_id,
         SupervisorProfile.university_id == CommitteeMember.university_id,
