@@ -40,7 +40,7 @@ from tests.bench.seed_people import KNOWN, staff_and_supervisors
 from tests.bench.seed_review import decision_rows, outbox_rows, review_rows, statement_rows
 from tests.bench.settings import ROOT, SECRET_KEY, TOTP_SECRET, Settings
 
-SEED_VERSION = 6
+SEED_VERSION = 7
 BATCH = 5000
 MARKER = Table("bench_seed", MetaData(), Column("params", Text))
 MARKER_FILE = "seed.json"
@@ -180,8 +180,8 @@ def fill(settings: Settings) -> SeedInfo:
         if connection.dialect.name == "postgresql":
             _advance_sequences(connection, tables)
     # The planner's statistics, as a running portal has them (PostgreSQL's autovacuum; on SQLite `flask portal daily`).
-    with engine.connect() as connection:
-        connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+    with engine.begin() as connection:  # a transaction of its own: the portal's SQLite engine begins one anyway
+        connection.execute(text("ANALYZE"))
     files = _write_files(settings.data_dir, plans, small, scans)
     engine.dispose()
     print(f"   {load.count} rows and {files} files in {time.perf_counter() - started:.1f} s")
