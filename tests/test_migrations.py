@@ -59,12 +59,7 @@ def test_a_database_with_data_upgrades_through_the_batch_migrations_on_sqlite(al
     command.upgrade(config, "0018_interviews")
     engine = create_engine(url)
     with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO intake_rounds (id, name, opens_at, closes_at, created_at, same_university_conflict) "
-                "VALUES (1, 'Intake 2027', '2026-11-01 00:00:00', '2027-04-15 00:00:00', '2026-10-01 00:00:00', 1)"
-            )
-        )
+        insert_round(connection)
         connection.execute(
             text(
                 "INSERT INTO offer_settings (id, round_id, updated_at, version) "
@@ -91,22 +86,8 @@ def test_the_speed_migration_fills_the_keys_of_existing_applications(alembic_con
                 "(2, 'li@example.org', 'Li Account', 'zh', 'Asia/Shanghai', 1, '2026-10-01 00:00:00')"
             )
         )
-        connection.execute(
-            text(
-                "INSERT INTO intake_rounds (id, name, opens_at, closes_at, created_at, same_university_conflict) "
-                "VALUES (1, 'Intake 2027', '2026-11-01 00:00:00', '2027-04-15 00:00:00', '2026-10-01 00:00:00', 1)"
-            )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO applications (id, round_id, applicant_id, state, version, created_at, updated_at, "
-                "family_name, given_names, native_name, nationality, address, phone, english_certificate, "
-                "german_certificate, chinese_certificate, proposal_title, abstract, keywords, "
-                "supervisor_motivation) VALUES (:id, 1, :id, 'draft', 1, '2026-11-02 00:00:00', "
-                "'2026-11-02 00:00:00', '', '', '', '', '', '', '', '', '', '', '', '', '')"
-            ),
-            [{"id": 1}, {"id": 2}],
-        )
+        insert_round(connection)
+        insert_drafts(connection, [1, 2])
         connection.execute(
             text(
                 "UPDATE applications SET state = 'submitted', reference = 'IPK-2027-0001', family_name = 'Straße', "
@@ -135,21 +116,8 @@ def test_the_referee_emails_migration_lowers_the_addresses_already_there(alembic
                 "(1, 'anna@example.org', 'Anna', 'de', 'Europe/Berlin', 1, '2026-10-01 00:00:00')"
             )
         )
-        connection.execute(
-            text(
-                "INSERT INTO intake_rounds (id, name, opens_at, closes_at, created_at, same_university_conflict) "
-                "VALUES (1, 'Intake 2027', '2026-11-01 00:00:00', '2027-04-15 00:00:00', '2026-10-01 00:00:00', 1)"
-            )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO applications (id, round_id, applicant_id, state, version, created_at, updated_at, "
-                "family_name, given_names, native_name, nationality, address, phone, english_certificate, "
-                "german_certificate, chinese_certificate, proposal_title, abstract, keywords, "
-                "supervisor_motivation, name_key, search_key) VALUES (1, 1, 1, 'draft', 1, '2026-11-02 00:00:00', "
-                "'2026-11-02 00:00:00', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '')"
-            )
-        )
+        insert_round(connection)
+        insert_drafts(connection, [1])
         connection.execute(
             text(
                 "INSERT INTO referee_invitations (id, application_id, position, name, email, institution, relation, "
@@ -163,3 +131,27 @@ def test_the_referee_emails_migration_lowers_the_addresses_already_there(alembic
         emails = connection.execute(text("SELECT email FROM referee_invitations ORDER BY id")).scalars().all()
     engine.dispose()
     assert emails == ["prof.wang@tongji.edu.cn", "li@example.org"]
+
+
+def insert_round(connection) -> None:
+    """Round 1, as the migrations of these tests find it."""
+    connection.execute(
+        text(
+            "INSERT INTO intake_rounds (id, name, opens_at, closes_at, created_at, same_university_conflict) "
+            "VALUES (1, 'Intake 2027', '2026-11-01 00:00:00', '2027-04-15 00:00:00', '2026-10-01 00:00:00', 1)"
+        )
+    )
+
+
+def insert_drafts(connection, ids: list[int]) -> None:
+    """Empty drafts of round 1, each of the account with its own id (the columns every revision since 0021 has)."""
+    connection.execute(
+        text(
+            "INSERT INTO applications (id, round_id, applicant_id, state, version, created_at, updated_at, "
+            "family_name, given_names, native_name, nationality, address, phone, english_certificate, "
+            "german_certificate, chinese_certificate, proposal_title, abstract, keywords, "
+            "supervisor_motivation) VALUES (:id, 1, :id, 'draft', 1, '2026-11-02 00:00:00', "
+            "'2026-11-02 00:00:00', '', '', '', '', '', '', '', '', '', '', '', '', '')"
+        ),
+        [{"id": id_} for id_ in ids],
+    )
