@@ -4,12 +4,9 @@ pages), open, download, remove and its own upload; the same form posted without 
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import stream_encode_multipart
 
 from portal.applications import documents
 from portal.applications.models import DocumentKind
@@ -30,18 +27,8 @@ def draft_id(applicant, open_round) -> int:
 
 def upload_in_background(client, application_id: int, content: bytes, filename="cv.pdf", kind="cv", version=None):
     """What static/js/documents.js sends when a file is chosen in a slot: the slot's form, marked X-Upload."""
-    if version is None:
-        version = get_application(application_id).version
-    body, length, boundary = stream_encode_multipart(
-        {"kind": kind, "file": FileStorage(io.BytesIO(content), filename), "version": str(version)}, use_tempfile=False
-    )
-    return client.post(
-        f"/application/{application_id}/documents",
-        input_stream=body,
-        content_length=length,
-        content_type=f"multipart/form-data; boundary={boundary}",
-        headers={"X-Upload": "1", "Accept": "application/json"},
-    )
+    headers = {"X-Upload": "1", "Accept": "application/json"}
+    return upload(client, application_id, content, filename, kind, version, headers=headers)
 
 
 def slot(html: str, kind: str) -> str:

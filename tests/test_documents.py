@@ -64,7 +64,9 @@ def get_application(application_id: int) -> Application:
     return db.session.get(Application, application_id)
 
 
-def upload(client, application_id: int, content: bytes, filename: str = "cv.pdf", kind: str = "cv", version=None):
+def upload(
+    client, application_id: int, content: bytes, filename: str = "cv.pdf", kind: str = "cv", version=None, headers=None
+):
     if version is None:
         version = get_application(application_id).version
     # Encoded here in memory: the test client would spool a large body to a temporary file it never closes.
@@ -76,6 +78,7 @@ def upload(client, application_id: int, content: bytes, filename: str = "cv.pdf"
         input_stream=body,
         content_length=length,
         content_type=f"multipart/form-data; boundary={boundary}",
+        headers=headers,
     )
 
 
