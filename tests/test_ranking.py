@@ -29,7 +29,7 @@ def row_html(page: str, reference: str) -> str:
     """One application's row (its reviews' scores are a small table of their own): up to the next row or the end."""
     start = page.index(f'data-reference="{reference}"')
     following = page.find('class="ranking-row"', start)
-    return page[start : following if following != -1 else page.index("</tbody>\n      </table>", start)]
+    return page[start : following if following != -1 else page.index("</tbody>\n</table>", start)]
 
 
 @pytest.fixture

@@ -359,11 +359,22 @@ def test_the_ranking_heads_each_score_with_its_criterion(client, queue):
     db.session.commit()
     sign_in(client, coordinator)
     page = client.get(f"/review/rounds/{intake.id}/ranking").get_data(as_text=True)
+    legend = page.split('class="small text-muted mb-2 ranking-legend"')[1].split("</p>")[0]
     table = page.split('class="table table-sm table-borderless mb-0 review-scores"')[1].split("</table>")[0]
-    headers = re.findall(r'<abbr title="([^"]+)">([^<]+)</abbr>', table)
-    assert [title for title, _short in headers] == [str(label) for label in CRITERIA.values()]
-    assert [short for _title, short in headers] == ["Record", "Proposal", "Fit", "Language", "References"]
-    assert re.findall(r'<td class="text-end">(\d)</td>', table) == ["5", "4", "3", "2", "1"]
+    # The full names once above the table, the short ones heading each row's scores.
+    legend_names = re.findall(r'<abbr title="([^"]+)">([^<]+)</abbr>', legend)
+    assert [title for title, _short in legend_names] == [str(label) for label in CRITERIA.values()]
+    assert [short for _title, short in legend_names] == ["Record", "Proposal", "Fit", "Language", "References"]
+    assert re.findall(r"<th>([^<]+)</th>", table) == [
+        "Reviewer",
+        "Record",
+        "Proposal",
+        "Fit",
+        "Language",
+        "References",
+        "Mean",
+    ]
+    assert re.findall(r"<td>(\d)</td>", table) == ["5", "4", "3", "2", "1"]
 
 
 def test_saving_through_the_service_still_refuses_out_of_range_scores(queue):

@@ -176,8 +176,8 @@ class Application(db.Base):
     # Step 8: declaration
     declaration_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime)
 
-    intake_round: Mapped[IntakeRound] = relationship(lazy="joined", innerjoin=True)
-    applicant: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    intake_round: Mapped[IntakeRound] = relationship(lazy="joined", innerjoin="unnested")
+    applicant: Mapped[User] = relationship(lazy="joined", innerjoin="unnested")
     german_supervisor: Mapped[SupervisorProfile | None] = relationship(foreign_keys=[german_supervisor_id])
     chinese_supervisor: Mapped[SupervisorProfile | None] = relationship(foreign_keys=[chinese_supervisor_id])
     education: Mapped[list[Education]] = relationship(

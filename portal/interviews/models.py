@@ -75,7 +75,7 @@ class InterviewPanelMember(db.Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
 
     interview: Mapped[Interview] = relationship(back_populates="panel")
-    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    user: Mapped[User] = relationship(lazy="joined", innerjoin="unnested")
 
 
 class InterviewSlot(db.Base):
@@ -128,7 +128,7 @@ class InterviewBooking(db.Base):
     booked_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime, default=utcnow)
 
     invitation: Mapped[InterviewInvitation] = relationship(back_populates="booking")
-    slot: Mapped[InterviewSlot] = relationship(back_populates="booking", lazy="joined", innerjoin=True)
+    slot: Mapped[InterviewSlot] = relationship(back_populates="booking", lazy="joined", innerjoin="unnested")
 
 
 class InterviewNote(db.Base):
@@ -150,7 +150,7 @@ class InterviewNote(db.Base):
     submitted_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime)
 
     invitation: Mapped[InterviewInvitation] = relationship()
-    author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    author: Mapped[User] = relationship(lazy="joined", innerjoin="unnested")
 
     @property
     def submitted(self) -> bool:

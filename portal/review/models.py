@@ -75,8 +75,8 @@ class CommitteeMember(db.Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     university_id: Mapped[int] = mapped_column(ForeignKey("universities.id"))
 
-    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
-    university: Mapped[University] = relationship(lazy="joined", innerjoin=True)
+    user: Mapped[User] = relationship(lazy="joined", innerjoin="unnested")
+    university: Mapped[University] = relationship(lazy="joined", innerjoin="unnested")
 
 
 class ConflictReason(enum.StrEnum):

@@ -1,8 +1,9 @@
 """The ranking of a round: every judged application with its reviews' scores, the supervisors' statements and the
 decision, sortable and filterable.
 
-A page costs a fixed number of queries whatever the number of applications: one for its ids in the asked order (with
-the count), one for its rows (supervisors, universities, decision, reviews, statements and interview read together).
+A page costs a fixed number of queries whatever the number of applications: one for its applications in the asked
+order with the count (supervisors, universities, decision, statements and interview read together), one for their
+reviews.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy.orm import aliased, defaultload, joinedload
 from portal import db
 from portal.accounts.models import User
 from portal.applications.models import Application, Decision, display_name
-from portal.core.pagination import Page, page_of_ids
+from portal.core.pagination import Page, clamp_page, offset_of, page_number
 from portal.interviews.notes import InterviewSummary, ranking_columns, summary_of
 from portal.review.models import (
     CRITERIA,
@@ -170,53 +171,74 @@ def _filtered(query: Select, round_id: int, filters: RankingFilter) -> Select:
     return query
 
 
-def _rows_for(ids: Select | list[int]) -> list[RankingRow]:
-    """The ranking rows of the applications whose ids the subquery (or the list) gives, in one query: an application
-    per assignment (its reviewer and review), with what a row shows joined in and the chosen supervisors' answers and
-    the interview as columns."""
+def _applications(page: Select | list[int] | Any, *extra: Any) -> Select:
+    """The ranking's applications (those whose ids `page` gives: a subquery, a list, or a paged table joined by its
+    `id`) with what a row shows joined in, and the chosen supervisors' answers and the interview as columns."""
+    query = select(
+        Application,
+        _answer(Application.german_supervisor_id),
+        _answer(Application.chinese_supervisor_id),
+        *ranking_columns(),
+        *extra,
+    ).options(
+        joinedload(Application.german_supervisor).lazyload(SupervisorProfile.fields),
+        joinedload(Application.chinese_supervisor).lazyload(SupervisorProfile.fields),
+        defaultload(Application.german_supervisor).defaultload(SupervisorProfile.user).lazyload(User.roles),
+        defaultload(Application.chinese_supervisor).defaultload(SupervisorProfile.user).lazyload(User.roles),
+        defaultload(Application.applicant).lazyload(User.roles),
+        joinedload(Application.decision),
+    )
+    if isinstance(page, (list, Select)):
+        return query.where(Application.id.in_(page))
+    return query.join(page, page.c.id == Application.id).order_by(page.c.position)
+
+
+def _row(application: Application, german: Any, chinese: Any, *interview: Any) -> RankingRow:
+    return RankingRow(application, german_statement=german, chinese_statement=chinese, interview=summary_of(*interview))
+
+
+def _add_reviews(rows: dict[int, RankingRow]) -> None:
+    """Each row's assignments and submitted reviews, in one narrow statement for all of them (plain columns: a row of
+    every entity per review would cost the ORM more than the page's rendering)."""
+    if not rows:
+        return
     reviewer = aliased(User)
     query = (
         select(
-            Application,
-            ReviewAssignment.id,
+            ReviewAssignment.application_id,
             reviewer.name,
-            Review,
-            _answer(Application.german_supervisor_id),
-            _answer(Application.chinese_supervisor_id),
-            *ranking_columns(),
+            Review.submitted_at,
+            Review.recommendation,
+            Review.comment,
+            *(getattr(Review, name) for name in CRITERIA),
         )
-        .outerjoin(ReviewAssignment, ReviewAssignment.application_id == Application.id)
-        .outerjoin(reviewer, reviewer.id == ReviewAssignment.reviewer_id)
+        .join(reviewer, reviewer.id == ReviewAssignment.reviewer_id)
         .outerjoin(Review, Review.assignment_id == ReviewAssignment.id)
-        .where(Application.id.in_(ids))
-        .options(
-            joinedload(Application.german_supervisor).lazyload(SupervisorProfile.fields),
-            joinedload(Application.chinese_supervisor).lazyload(SupervisorProfile.fields),
-            defaultload(Application.german_supervisor).defaultload(SupervisorProfile.user).lazyload(User.roles),
-            defaultload(Application.chinese_supervisor).defaultload(SupervisorProfile.user).lazyload(User.roles),
-            defaultload(Application.applicant).lazyload(User.roles),
-            joinedload(Application.decision),
-        )
-        .order_by(Application.id, reviewer.name, ReviewAssignment.id)
+        .where(ReviewAssignment.application_id.in_(list(rows)))
+        .order_by(ReviewAssignment.application_id, reviewer.name, ReviewAssignment.id)
     )
-    rows: dict[int, RankingRow] = {}
     labels: dict[Recommendation | None, str] = {None: ""}
-    for application, assignment_id, reviewer_name, review, german, chinese, *interview in db.session.execute(query):
-        row = rows.get(application.id)
-        if row is None:
-            row = rows[application.id] = RankingRow(application, interview=summary_of(*interview))
-            row.german_statement, row.chinese_statement = german, chinese
-        if assignment_id is None:
-            continue
+    for application_id, reviewer_name, submitted_at, recommendation, comment, *scores in db.session.execute(query):
+        row = rows[application_id]
         row.assigned += 1
-        if review is not None and review.submitted:
-            scores = tuple(int(getattr(review, name)) for name in CRITERIA)
-            mean = Fraction(sum(scores), len(scores))
-            recommendation = review.recommendation
-            if recommendation not in labels:
-                labels[recommendation] = recommendation.label
-            label = labels[recommendation]
-            row.reviews.append(ScoredReview(reviewer_name, scores, recommendation, mean, review.comment, label))
+        if submitted_at is None:
+            continue
+        if recommendation not in labels:
+            labels[recommendation] = recommendation.label
+        scores = tuple(int(score) for score in scores)
+        mean = Fraction(sum(scores), len(scores))
+        row.reviews.append(
+            ScoredReview(reviewer_name, scores, recommendation, mean, comment or "", labels[recommendation])
+        )
+
+
+def _rows_for(ids: Select | list[int]) -> list[RankingRow]:
+    """The ranking rows of the applications whose ids the subquery (or the list) gives: two statements, the
+    applications with what a row shows, then their reviews."""
+    rows = {
+        application.id: _row(application, *columns) for application, *columns in db.session.execute(_applications(ids))
+    }
+    _add_reviews(rows)
     return list(rows.values())
 
 
@@ -296,10 +318,29 @@ def ranking_page(round_id: int, filters: RankingFilter, page: Any = 1, per_page:
     """One page of the ranking: the page's ids in the asked order (with the count) from the database, then its rows
     with their reviews and statements: the same statements on every page, whatever the size of the round."""
     ids, order = _ordered_ids(round_id, filters)
-    found = page_of_ids(db.session, ids, order, page, per_page)
-    # The ids themselves, not a subquery: PostgreSQL then joins the reviews of these applications alone.
-    rows = {row.application.id: row for row in _rows_for(found.ids)} if found.ids else {}
-    return Page([rows[id_] for id_ in found.ids if id_ in rows], found.total, found.page, per_page)
+    number = page_number(page)
+    rows, total = _page_rows(ids, order, number, per_page)
+    if not rows and number > 1:  # beyond the last page: the last one (two more statements, only then)
+        total = db.session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+        number = clamp_page(number, total, per_page)
+        rows, total = _page_rows(ids, order, number, per_page)
+    by_id = {row.application.id: row for row in rows}
+    _add_reviews(by_id)
+    return Page(rows, total, number, per_page)
+
+
+def _page_rows(ids: Select, order: list[Any], number: int, per_page: int) -> tuple[list[RankingRow], int]:
+    """One page's rows in the asked order and the number of all matches, in one statement: the page's ids are cut
+    in a derived table (ordered, counted, numbered), and only its applications are then read with what a row shows."""
+    page = (
+        ids.add_columns(func.count().over().label("total"), func.row_number().over(order_by=order).label("position"))
+        .order_by(*order)
+        .limit(per_page)
+        .offset(offset_of(number, per_page))
+        .subquery()
+    )
+    found = db.session.execute(_applications(page, page.c.total)).all()
+    return [_row(application, *columns) for application, *columns, _total in found], (found[0][-1] if found else 0)
 
 
 def row_for(application: Application) -> RankingRow:

@@ -88,8 +88,8 @@ class SupervisorProfile(db.Base):
     capacity: Mapped[int] = mapped_column(default=2)
     accepting_candidates: Mapped[bool] = mapped_column(default=True)
 
-    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
-    university: Mapped[University] = relationship(lazy="joined", innerjoin=True)
+    user: Mapped[User] = relationship(lazy="joined", innerjoin="unnested")
+    university: Mapped[University] = relationship(lazy="joined", innerjoin="unnested")
     fields: Mapped[list[SupervisorField]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="SupervisorField.field"
     )
