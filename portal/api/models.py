@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import db
 from portal.accounts.models import User
+from portal.core.i18n import translated
 from portal.core.timeutil import utcnow
 
 
@@ -24,7 +25,7 @@ class Scope(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str(SCOPE_LABELS[self])
+        return translated(SCOPE_LABELS[self])
 
 
 SCOPE_LABELS = {

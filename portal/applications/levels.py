@@ -6,6 +6,8 @@ import enum
 
 from flask_babel import lazy_gettext as _l
 
+from portal.core.i18n import translated
+
 
 class LanguageLevel(enum.StrEnum):
     """Self-assessed level on the CEFR scale."""
@@ -44,7 +46,7 @@ class DegreeLevel(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str(DEGREE_LABELS[self])
+        return translated(DEGREE_LABELS[self])
 
 
 DEGREE_LABELS = {

@@ -13,6 +13,7 @@ from portal import db
 from portal.accounts.models import User
 from portal.applications.levels import DEGREE_LABELS, LEVEL_WORDS, DegreeLevel, LanguageLevel  # noqa: F401
 from portal.core.enums import enum_column
+from portal.core.i18n import translated
 from portal.core.timeutil import utcnow
 from portal.supervisors.models import ResearchField, SupervisorProfile
 
@@ -90,7 +91,7 @@ class ApplicationState(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str(STATE_LABELS[self])
+        return translated(STATE_LABELS[self])
 
 
 STATE_LABELS = {
@@ -250,7 +251,7 @@ class DocumentKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str(DOCUMENT_LABELS[self])
+        return translated(DOCUMENT_LABELS[self])
 
 
 DOCUMENT_LABELS = {
@@ -292,7 +293,7 @@ class DecisionOutcome(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str(OUTCOME_LABELS[self])
+        return translated(OUTCOME_LABELS[self])
 
 
 OUTCOME_LABELS = {

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
+from functools import cache, lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -70,6 +71,20 @@ def _language() -> str:
     return locale.language if locale else "en"
 
 
+# Translations of the labels every enum keeps as lazy strings, per language: the catalogs do not change while the
+# process runs, and a list of 50 rows asks for the same few labels hundreds of times.
+_TRANSLATED: dict[tuple[str, int], str] = {}
+
+
+def translated(text: Any) -> str:
+    """A lazy string (a label held for the process's life) in the viewer's language, translated once per language."""
+    key = (_language(), id(text))
+    found = _TRANSLATED.get(key)
+    if found is None:
+        found = _TRANSLATED[key] = str(text)
+    return found
+
+
 def zone_label(zone: str) -> str:
     """A zone's name as people say it, in the viewer's language: its city ("Berlin", "上海"); the same on every
     page and in every email."""
@@ -81,11 +96,15 @@ def format_moment(moment: dt.datetime | None, zone: str, pattern: str | None = N
     (Berlin)"."""
     if moment is None:
         return "\u2013"
+    return _formatted_moment(moment, zone, pattern, _language())
+
+
+@lru_cache(maxsize=4096)  # a list shows the same moments (a release, a deadline) on many rows
+def _formatted_moment(moment: dt.datetime, zone: str, pattern: str | None, language: str) -> str:
     local = in_zone(moment, zone)
-    language = _language()
     pattern = pattern or DATE_TIME_PATTERNS.get(language, DATE_TIME_PATTERNS["en"])
     text = format_datetime(local.replace(tzinfo=None), pattern, locale=language)
-    return f"{text} ({zone_label(zone)})"
+    return f"{text} ({get_timezone_location(zone, locale=language, return_city=True)})"
 
 
 def format_in_programme_zones(moment: dt.datetime | None) -> str:

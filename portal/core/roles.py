@@ -6,6 +6,8 @@ import enum
 
 from flask_babel import lazy_gettext as _l
 
+from portal.core.i18n import translated
+
 
 class Role(enum.StrEnum):
     """A role a user can hold; one user may hold several."""
@@ -18,7 +20,7 @@ class Role(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str(ROLE_LABELS[self])
+        return translated(ROLE_LABELS[self])
 
 
 ROLE_LABELS = {

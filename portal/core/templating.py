@@ -23,7 +23,6 @@ from portal.core.i18n import (
 )
 from portal.core.timeutil import in_zone
 
-
 # A line's indentation before a tag or a template statement: only the source's layout (nothing in the portal's HTML
 # templates sits in a <pre> or <textarea> indented), yet a tenth of a long table's bytes.
 INDENTATION = re.compile(r"\n[ \t]+(?=[<{])")

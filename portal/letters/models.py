@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal import db
 from portal.applications.models import Application, IntakeRound
 from portal.core.enums import enum_column
+from portal.core.i18n import translated
 from portal.core.timeutil import utcnow
 
 LETTER_LANGUAGES = ("de", "en", "zh")
@@ -25,7 +26,7 @@ class LetterKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str(LETTER_LABELS[self])
+        return translated(LETTER_LABELS[self])
 
 
 LETTER_LABELS = {

@@ -20,6 +20,7 @@ from portal.applications.models import (
     IntakeRound,
     RefereeInvitation,
 )
+from portal.core.i18n import translated
 from portal.reporting.lists import ListFilter, filter_conditions
 from portal.review.models import ReviewAssignment
 from portal.supervisors.models import SupervisorProfile
@@ -46,7 +47,7 @@ class RecipientGroup(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str(GROUP_LABELS[self])
+        return translated(GROUP_LABELS[self])
 
     @property
     def applicants(self) -> bool:

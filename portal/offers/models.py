@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal import db
 from portal.applications.models import Application
 from portal.core.enums import enum_column
+from portal.core.i18n import translated
 from portal.core.timeutil import utcnow
 
 
@@ -30,7 +31,7 @@ class OfferState(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str(STATE_LABELS[self])
+        return translated(STATE_LABELS[self])
 
 
 STATE_LABELS = {

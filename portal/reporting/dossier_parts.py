@@ -16,6 +16,7 @@ from pypdf import PdfReader
 
 from portal.applications.models import Application, DecisionOutcome, Document, DocumentKind, RefereeInvitation
 from portal.core import storage
+from portal.core.i18n import translated
 from portal.letters.documents import admission_letter_pdf
 from portal.offers.services import offer_of
 from portal.reporting.application_pdf import ordered_documents
@@ -35,7 +36,7 @@ class Problem(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str(PROBLEM_LABELS[self])
+        return translated(PROBLEM_LABELS[self])
 
 
 PROBLEM_LABELS = {

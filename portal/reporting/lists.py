@@ -29,6 +29,7 @@ from portal.applications.models import (
 )
 from portal.applications.queries import Side, SupervisedApplications, university_name
 from portal.core.countries import is_country
+from portal.core.i18n import translated
 from portal.core.pagination import Page, page_of_ids
 from portal.core.templating import current_language
 from portal.supervisors.models import ResearchField, SupervisorProfile, University
@@ -62,7 +63,7 @@ class ListSort(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str(SORT_LABELS[self])
+        return translated(SORT_LABELS[self])
 
 
 SORT_LABELS = {

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal import db
 from portal.accounts.models import User
 from portal.core.enums import enum_column
+from portal.core.i18n import translated
 from portal.core.timeutil import utcnow
 
 
@@ -26,7 +27,7 @@ class JobState(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str(JOB_STATE_LABELS[self])
+        return translated(JOB_STATE_LABELS[self])
 
     @property
     def finished(self) -> bool:

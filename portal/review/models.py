@@ -13,6 +13,7 @@ from portal import db
 from portal.accounts.models import User
 from portal.applications.models import Application
 from portal.core.enums import enum_column
+from portal.core.i18n import translated
 from portal.core.timeutil import utcnow
 from portal.supervisors.models import SupervisorProfile, University
 
@@ -26,7 +27,7 @@ class StatementAnswer(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str(ANSWER_LABELS[self])
+        return translated(ANSWER_LABELS[self])
 
     @property
     def agrees(self) -> bool:
@@ -89,7 +90,7 @@ class ConflictReason(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str(CONFLICT_LABELS[self])
+        return translated(CONFLICT_LABELS[self])
 
 
 CONFLICT_LABELS = {
@@ -189,7 +190,7 @@ class Recommendation(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str(RECOMMENDATION_LABELS[self])
+        return translated(RECOMMENDATION_LABELS[self])
 
 
 RECOMMENDATION_LABELS = {

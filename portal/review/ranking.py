@@ -23,6 +23,7 @@ from sqlalchemy.orm import aliased, defaultload, joinedload
 from portal import db
 from portal.accounts.models import User
 from portal.applications.models import Application, Decision, display_name
+from portal.core.i18n import translated
 from portal.core.pagination import Page, clamp_page, offset_of, page_number
 from portal.interviews.notes import InterviewSummary, ranking_columns, summary_of
 from portal.review.models import (
@@ -53,7 +54,7 @@ class RankingSort(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str(SORT_LABELS[self])
+        return translated(SORT_LABELS[self])
 
 
 SORT_LABELS = {

@@ -22,6 +22,7 @@ from portal.accounts.models import User
 from portal.applications.models import Application, ApplicationState, IntakeRound, display_name
 from portal.applications.queries import SupervisedApplications
 from portal.core import audit
+from portal.core.i18n import translated
 from portal.core.rules import RuleViolation
 from portal.core.versions import check_version, flush_new_or_stale, version_of
 from portal.review.models import CRITERIA, Recommendation, Review, ReviewAssignment, ReviewRevision, SupervisorStatement
@@ -50,7 +51,7 @@ class ReviewStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str(STATUS_LABELS[self])
+        return translated(STATUS_LABELS[self])
 
 
 STATUS_LABELS = {

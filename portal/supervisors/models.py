@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal import db
 from portal.accounts.models import User
 from portal.core.enums import enum_column
+from portal.core.i18n import translated
 
 
 class Country(enum.StrEnum):
@@ -34,7 +35,7 @@ class ResearchField(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str(RESEARCH_FIELD_LABELS[self])
+        return translated(RESEARCH_FIELD_LABELS[self])
 
 
 RESEARCH_FIELD_LABELS = {
