@@ -62,8 +62,7 @@ def test_a_database_with_data_upgrades_through_the_batch_migrations_on_sqlite(al
         insert_round(connection)
         connection.execute(
             text(
-                "INSERT INTO offer_settings (id, round_id, updated_at, version) "
-                "VALUES (1, 1, '2026-12-01 00:00:00', 1)"
+                "INSERT INTO offer_settings (id, round_id, updated_at, version) VALUES (1, 1, '2026-12-01 00:00:00', 1)"
             )
         )
     command.upgrade(config, "head")
@@ -131,6 +130,48 @@ def test_the_referee_emails_migration_lowers_the_addresses_already_there(alembic
         emails = connection.execute(text("SELECT email FROM referee_invitations ORDER BY id")).scalars().all()
     engine.dispose()
     assert emails == ["prof.wang@tongji.edu.cn", "li@example.org"]
+
+
+def test_the_review_totals_migration_fills_the_totals_of_the_reviews_already_there(alembic_config):
+    # 0024: the ranking orders by totals kept on write; the reviews already there are summed once.
+    config, url = alembic_config
+    command.upgrade(config, "0023_referee_emails")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (id, email, name, language, timezone, active, created_at) VALUES "
+                "(:id, :email, 'Someone', 'de', 'Europe/Berlin', 1, '2026-10-01 00:00:00')"
+            ),
+            [{"id": n, "email": f"user{n}@example.org"} for n in (1, 2, 3)],
+        )
+        insert_round(connection)
+        insert_drafts(connection, [1, 2])
+        connection.execute(
+            text(
+                "INSERT INTO review_assignments (id, application_id, reviewer_id, assigned_at) VALUES "
+                "(:id, 1, :reviewer, '2026-11-03 00:00:00')"
+            ),
+            [{"id": 1, "reviewer": 2}, {"id": 2, "reviewer": 3}, {"id": 3, "reviewer": 1}],
+        )
+        connection.execute(
+            text(
+                "INSERT INTO reviews (id, assignment_id, score_academic, score_proposal, score_fit, score_language, "
+                "score_references, recommendation, comment, created_at, updated_at, submitted_at, version) VALUES "
+                "(:id, :id, :s, :s, :s, :s, :last, :recommendation, '', '2026-11-04 00:00:00', "
+                "'2026-11-04 00:00:00', :submitted, 1)"
+            ),
+            [
+                {"id": 1, "s": 4, "last": 5, "recommendation": "admit", "submitted": "2026-11-04 00:00:00"},
+                {"id": 2, "s": 2, "last": 2, "recommendation": "reject", "submitted": "2026-11-04 00:00:00"},
+                {"id": 3, "s": 5, "last": 5, "recommendation": None, "submitted": None},  # a draft
+            ],
+        )
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT application_id, submitted, total, gap FROM review_totals")).all()
+    engine.dispose()
+    assert [tuple(row) for row in rows] == [(1, 2, 31, 11)]
 
 
 def insert_round(connection) -> None:

@@ -352,3 +352,20 @@ class RubricLevel(db.Base):
     def text(self, language: str) -> str:
         """The words in language, or in English when that language was left empty."""
         return getattr(self, f"text_{language}", "") or self.text_en
+
+
+class ReviewTotals(db.Base):
+    """An application's submitted reviews summed up: their number, the sum of their score totals and the gap between
+    the highest and the lowest total. Kept by portal/review/totals.py on every flush that touches a review or an
+    assignment, so that the ranking orders a round by mean or spread from this narrow table instead of every review."""
+
+    __tablename__ = "review_totals"
+    __table_args__ = (CheckConstraint("submitted > 0 AND gap >= 0", name="counted"),)
+
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True)
+    submitted: Mapped[int]
+    total: Mapped[int]
+    gap: Mapped[int]
+
+
+from portal.review import totals  # noqa: E402, F401 - its flush events keep ReviewTotals right

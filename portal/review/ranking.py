@@ -9,11 +9,9 @@ reviews.
 from __future__ import annotations
 
 import enum
-import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import reduce
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -31,6 +29,7 @@ from portal.review.models import (
     Recommendation,
     Review,
     ReviewAssignment,
+    ReviewTotals,
     StatementAnswer,
     SupervisorStatement,
 )
@@ -191,7 +190,7 @@ def _applications(page: Select | list[int] | Any, *extra: Any) -> Select:
     )
     if isinstance(page, (list, Select)):
         return query.where(Application.id.in_(page))
-    return query.join(page, page.c.id == Application.id).order_by(page.c.position)
+    return query.join(page, page.c.id == Application.id)
 
 
 def _row(application: Application, german: Any, chinese: Any, *interview: Any) -> RankingRow:
@@ -279,68 +278,54 @@ def ranking(round_id: int, filters: RankingFilter) -> list[RankingRow]:
     return sort_rows(_rows_for(ids), filters.sort)
 
 
-def _review_totals(ids: Select) -> Select:
-    """Per application whose id the subquery gives, with submitted reviews: the mean of the reviews' score sums and the
-    largest gap between two of them (sums over the same criteria order as the means do). Those applications' alone:
-    every round's reviews would be summed otherwise."""
-    total = reduce(operator.add, (getattr(Review, name) for name in CRITERIA))
-    sums = (
-        select(ReviewAssignment.application_id, total.label("total"))
-        .join(Review, Review.assignment_id == ReviewAssignment.id)
-        .where(Review.submitted_at.is_not(None), ReviewAssignment.application_id.in_(ids))
-        .subquery()
-    )
-    return (
-        select(
-            sums.c.application_id,
-            func.avg(sums.c.total).label("mean_total"),
-            (func.max(sums.c.total) - func.min(sums.c.total)).label("gap"),
-        )
-        .group_by(sums.c.application_id)
-        .subquery()
-    )
-
-
-def _ordered_ids(round_id: int, filters: RankingFilter) -> tuple[Select, list[Any]]:
-    """The ids of the matching applications and the ORDER BY that sort_rows applies to whole rows."""
+def _ordered_ids(round_id: int, filters: RankingFilter) -> tuple[Select, list[tuple[Any, bool]]]:
+    """The ids of the matching applications and the keys that sort_rows orders whole rows by (key, descending)."""
     ids = _filtered(select(Application.id), round_id, filters)
-    last = [Application.reference.asc().nulls_last(), Application.id.asc()]
+    last = [(Application.reference, False), (Application.id, False)]
     if filters.sort in (RankingSort.MEAN, RankingSort.SPREAD):
-        totals = _review_totals(ids)
-        ids = ids.outerjoin(totals, totals.c.application_id == Application.id)
-        key = totals.c.mean_total if filters.sort == RankingSort.MEAN else totals.c.gap
-        return ids, [key.desc().nulls_last(), *last]
+        # The totals kept on write (portal/review/totals.py): a mean is the sum of the totals over their number.
+        ids = ids.outerjoin(ReviewTotals, ReviewTotals.application_id == Application.id)
+        mean_total = ReviewTotals.total * 1.0 / ReviewTotals.submitted
+        return ids, [(mean_total if filters.sort == RankingSort.MEAN else ReviewTotals.gap, True), *last]
     if filters.sort == RankingSort.NAME:
-        return ids, [Application.name_key.asc(), Application.id.asc()]
+        return ids, [(Application.name_key, False), (Application.id, False)]
     return ids, last
+
+
+def _order_by(keys: list[tuple[Any, bool]]) -> list[Any]:
+    """The keys as an ORDER BY, rows without a value (no review yet) last."""
+    return [(key.desc() if descending else key.asc()).nulls_last() for key, descending in keys]
 
 
 def ranking_page(round_id: int, filters: RankingFilter, page: Any = 1, per_page: int = PER_PAGE) -> Page[RankingRow]:
     """One page of the ranking: the page's ids in the asked order (with the count) from the database, then its rows
     with their reviews and statements: the same statements on every page, whatever the size of the round."""
-    ids, order = _ordered_ids(round_id, filters)
+    ids, keys = _ordered_ids(round_id, filters)
     number = page_number(page)
-    rows, total = _page_rows(ids, order, number, per_page)
+    rows, total = _page_rows(ids, keys, number, per_page)
     if not rows and number > 1:  # beyond the last page: the last one (two more statements, only then)
         total = db.session.scalar(select(func.count()).select_from(ids.subquery())) or 0
         number = clamp_page(number, total, per_page)
-        rows, total = _page_rows(ids, order, number, per_page)
+        rows, total = _page_rows(ids, keys, number, per_page)
     by_id = {row.application.id: row for row in rows}
     _add_reviews(by_id)
     return Page(rows, total, number, per_page)
 
 
-def _page_rows(ids: Select, order: list[Any], number: int, per_page: int) -> tuple[list[RankingRow], int]:
-    """One page's rows in the asked order and the number of all matches, in one statement: the page's ids are cut
-    in a derived table (ordered, counted, numbered), and only its applications are then read with what a row shows."""
+def _page_rows(ids: Select, keys: list[tuple[Any, bool]], number: int, per_page: int) -> tuple[list[RankingRow], int]:
+    """One page's rows in the asked order and the number of all matches, in one statement: the page's ids are cut in
+    a derived table (ordered, counted, with their keys), and only its applications are then read with what a row
+    shows, ordered again by the page's keys (fifty rows, not the round)."""
+    labelled = [key.label(f"key_{n}") for n, (key, _descending) in enumerate(keys)]
     page = (
-        ids.add_columns(func.count().over().label("total"), func.row_number().over(order_by=order).label("position"))
-        .order_by(*order)
+        ids.add_columns(func.count().over().label("total"), *labelled)
+        .order_by(*_order_by(keys))
         .limit(per_page)
         .offset(offset_of(number, per_page))
         .subquery()
     )
-    found = db.session.execute(_applications(page, page.c.total)).all()
+    again = [(page.c[f"key_{n}"], descending) for n, (_key, descending) in enumerate(keys)]
+    found = db.session.execute(_applications(page, page.c.total).order_by(*_order_by(again))).all()
     return [_row(application, *columns) for application, *columns, _total in found], (found[0][-1] if found else 0)
 
 
@@ -363,24 +348,19 @@ class Disagreement:
 def disagreements(round_id: int, *, limit: int = 20) -> list[Disagreement]:
     """The round's applications still without a decision whose submitted reviews lie DISAGREEMENT_SPREAD or more
     apart (as RankingRow.large_disagreement says), the largest spread first: one query."""
-    total = reduce(operator.add, (getattr(Review, name) for name in CRITERIA))
-    gap = (func.max(total) - func.min(total)).label("gap")
-    gaps = (
-        select(ReviewAssignment.application_id, gap)
-        .join(Review, Review.assignment_id == ReviewAssignment.id)
-        .where(Review.submitted_at.is_not(None))
-        .group_by(ReviewAssignment.application_id)
-        # The means are sums over the same number of criteria: compare the sums, exactly, in integers.
-        .having(gap >= DISAGREEMENT_SPREAD * len(CRITERIA))
-        .subquery()
-    )
+    # The totals kept on write: the means are sums over the same number of criteria, so compare the gaps of the sums,
+    # exactly, in integers.
     query = (
         select(Application.id, Application.reference, Application.family_name, Application.given_names, User.name)
-        .add_columns(gaps.c.gap)
-        .join(gaps, gaps.c.application_id == Application.id)
+        .add_columns(ReviewTotals.gap)
+        .join(ReviewTotals, ReviewTotals.application_id == Application.id)
         .join(User, User.id == Application.applicant_id)
-        .where(Application.round_id == round_id, Application.state.in_(OPEN_FOR_REVIEW))
-        .order_by(gaps.c.gap.desc(), Application.reference)
+        .where(
+            Application.round_id == round_id,
+            Application.state.in_(OPEN_FOR_REVIEW),
+            ReviewTotals.gap >= DISAGREEMENT_SPREAD * len(CRITERIA),
+        )
+        .order_by(ReviewTotals.gap.desc(), Application.reference)
         .limit(limit)
     )
     return [

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import Column, Engine, MetaData, Table, Text, create_engine, insert, inspect, pool, select, text
 
+from portal.review import totals as review_totals
 from tests.bench import pdfs
 from tests.bench.portal_refs import ref
 from tests.bench.seed_applications import (
@@ -40,7 +41,7 @@ from tests.bench.seed_people import KNOWN, staff_and_supervisors
 from tests.bench.seed_review import decision_rows, outbox_rows, review_rows, statement_rows
 from tests.bench.settings import ROOT, SECRET_KEY, TOTP_SECRET, Settings
 
-SEED_VERSION = 7
+SEED_VERSION = 8
 BATCH = 5000
 MARKER = Table("bench_seed", MetaData(), Column("params", Text))
 MARKER_FILE = "seed.json"
@@ -174,6 +175,7 @@ def fill(settings: Settings) -> SeedInfo:
         load.mixed(
             review_rows(plans, people, people.coordinator), ("review_assignments", "reviews", "review_revisions")
         )
+        review_totals.refresh(connection, None)  # as the portal keeps them on write
         load.rows("decisions", decision_rows(plans, people.coordinator))
         load.rows("outbox_emails", outbox_rows(plans))
         load.rows("second_factors", [second_factor_row(app, people.coordinator, now)])
