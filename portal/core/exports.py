@@ -97,8 +97,20 @@ def csv_chunks(
     yield _take(buffer)  # the download starts before the first row is read
     rows = iter(rows)
     while chunk := list(islice(rows, chunk_rows)):
-        writer.writerows(map(cell_value, row) for row in chunk)
+        writer.writerows(map(_csv_cells, chunk))
         yield _take(buffer)
+
+
+def _csv_cells(row: Sequence[Cell]) -> list[Any]:
+    """The row's cells as cell_value gives them, for the csv writer."""
+    # Text and None inline (neutralise's rule, its FORMULA_TRIGGERS), the rest by cell_value: most cells are text, and
+    # two function calls per cell were a third of a 20,000-row export.
+    return [
+        ("'" + value if value.startswith(FORMULA_TRIGGERS) else value)
+        if value.__class__ is str
+        else ("" if value is None else cell_value(value))
+        for value in row
+    ]
 
 
 def _take(buffer: io.StringIO) -> bytes:

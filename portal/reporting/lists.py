@@ -356,7 +356,14 @@ def stream_rows(query: Select) -> Iterator[Any]:
     cost a third of a 20,000-row export."""
     # The options on the statement: Connection.execution_options would keep them for the request's later statements.
     streamed = query.execution_options(stream_results=True, max_row_buffer=STREAM_BATCH)
-    result = db.session.connection().execute(streamed)
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        # A cursor is planned for its first tenth of rows (nested loops), and a plan that costly is compiled (JIT)
+        # first: both cost more than they save when every row is read. For the rest of this transaction only.
+        connection.exec_driver_sql(
+            "SELECT set_config('cursor_tuple_fraction', '1', true), set_config('jit', 'off', true)"
+        )
+    result = connection.execute(streamed)
     try:
         yield from result
     finally:
