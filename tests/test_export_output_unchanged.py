@@ -1,0 +1,46 @@
+"""The shortcuts taken for speed leave the exports' bytes as they were: a CSV's rows are written exactly as cell_value
+gives their cells, and a PDF is the same whether its font's unembedded tables are dropped before it is written or not.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from markupsafe import Markup
+
+from portal.core import exports, pdf
+
+
+def test_csv_rows_are_written_exactly_as_their_cell_values():
+    # Every kind of cell: the CSV's inline handling of text and None must write what cell_value gives, byte for byte.
+    row = ["=1+1", "-3", "@x", "\tx", "\rx", "Wang", "王小明", "", 'a "b", c', None, True, False, 0, -3, 2.5]
+    row += [dt.date(1998, 5, 17), dt.datetime(2027, 3, 1, 10, 30, 15, 123456, tzinfo=dt.UTC), Markup("+1")]
+    expected = io.StringIO()
+    csv.writer(expected).writerows([[exports.cell_value(value) for value in row], [None], [""]])
+    body = b"".join(exports.csv_chunks(["h"], [row, [None], [""]]))
+    assert body == b"\xef\xbb\xbfh\r\n" + expected.getvalue().encode()
+
+
+def _document() -> tuple[bytes, pdf.PortalPDF]:
+    document = pdf.PortalPDF(title="Dossier", header_text="Kopf 页眉", footer_text="Fuß 页脚")
+    document.set_creation_date(dt.datetime(2027, 3, 1, tzinfo=dt.UTC))
+    document.title_block("Wang Xiaoming 王小明", "Müller – 同济大学")
+    document.heading("Überblick 概述")
+    document.rows([("Name", "王小明"), ("Universität", "Technische Universität Chemnitz")])
+    document.paragraph("Wasserstoffversprödung in Pipelinestählen (管线钢的氢脆).")
+    return document.to_bytes(), document
+
+
+def test_dropping_the_fonts_unembedded_tables_leaves_the_pdf_as_it_was(app, monkeypatch):
+    with app.app_context():
+        assert pdf.find_cjk_font()  # the font is installed (FontMissing otherwise)
+        dropped, document = _document()
+        # The tables were dropped (Noto CJK is a CID-keyed CFF font) ...
+        assert all(not pdf.UNEMBEDDED_TABLES & set(font.ttfont.keys()) for font in document.fonts.values())
+        # ... and the very same bytes are written with them kept.
+        monkeypatch.setattr(pdf, "drop_unembedded_tables", lambda _font: None)
+        kept, document = _document()
+        assert all("cmap" in font.ttfont for font in document.fonts.values())
+    assert dropped == kept and b"/FontFile3" in dropped
