@@ -360,9 +360,8 @@ def stream_rows(query: Select) -> Iterator[Any]:
     if connection.dialect.name == "postgresql":
         # A cursor is planned for its first tenth of rows (nested loops), and a plan that costly is compiled (JIT)
         # first: both cost more than they save when every row is read. For the rest of this transaction only.
-        connection.exec_driver_sql(
-            "SELECT set_config('cursor_tuple_fraction', '1', true), set_config('jit', 'off', true)"
-        )
+        settings = "SELECT set_config('cursor_tuple_fraction', '1', true), set_config('jit', 'off', true)"
+        connection.exec_driver_sql(settings).close()
     result = connection.execute(streamed)
     try:
         yield from result
