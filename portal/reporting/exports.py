@@ -11,6 +11,7 @@ import enum
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import IO, Any, Generic, TypeVar
 
 from flask_babel import force_locale
@@ -63,24 +64,24 @@ def _label(value: Any) -> str:
 
 
 APPLICATION_COLUMNS: tuple[Column[ListRow], ...] = (
-    Column(_l("Reference"), lambda r: r.reference, 15),
-    Column(_l("State"), lambda r: r.state.label, 14, same=lambda r: r.state),
-    Column(_l("Family name"), lambda r: r.family_name),
-    Column(_l("Given names"), lambda r: r.given_names),
-    Column(_l("Native name"), lambda r: r.native_name, 14),
-    Column(_l("Email"), lambda r: r.email, 28),
-    Column(_l("Nationality"), lambda r: country_name(r.nationality), 16, same=lambda r: r.nationality),
-    Column(_l("Date of birth"), lambda r: r.date_of_birth, 12),
-    Column(_l("Research field"), lambda r: _label(r.research_field), 22, same=lambda r: r.research_field),
-    Column(_l("Proposal title"), lambda r: r.proposal_title, 40),
-    Column(_l("German supervisor"), lambda r: r.german_supervisor, 24),
-    Column(_l("University of the German supervisor"), lambda r: r.german_university, 28),
-    Column(_l("Chinese supervisor"), lambda r: r.chinese_supervisor, 24),
-    Column(_l("University of the Chinese supervisor"), lambda r: r.chinese_university, 28),
+    Column(_l("Reference"), attrgetter("reference"), 15),
+    Column(_l("State"), lambda r: r.state.label, 14, same=attrgetter("state")),
+    Column(_l("Family name"), attrgetter("family_name")),
+    Column(_l("Given names"), attrgetter("given_names")),
+    Column(_l("Native name"), attrgetter("native_name"), 14),
+    Column(_l("Email"), attrgetter("email"), 28),
+    Column(_l("Nationality"), lambda r: country_name(r.nationality), 16, same=attrgetter("nationality")),
+    Column(_l("Date of birth"), attrgetter("date_of_birth"), 12),
+    Column(_l("Research field"), lambda r: _label(r.research_field), 22, same=attrgetter("research_field")),
+    Column(_l("Proposal title"), attrgetter("proposal_title"), 40),
+    Column(_l("German supervisor"), attrgetter("german_supervisor"), 24),
+    Column(_l("University of the German supervisor"), attrgetter("german_university"), 28),
+    Column(_l("Chinese supervisor"), attrgetter("chinese_supervisor"), 24),
+    Column(_l("University of the Chinese supervisor"), attrgetter("chinese_university"), 28),
     # A number, not "1/2": Excel would read "1/2" in a CSV as a date (2 January).
-    Column(_l("Letters of recommendation received (of 2)"), lambda r: r.letters_received, 12),
-    Column(_l("Decision"), lambda r: _label(r.decision), 14, same=lambda r: r.decision),
-    Column(_l("Submitted at (UTC)"), lambda r: r.submitted_at, 21),
+    Column(_l("Letters of recommendation received (of 2)"), attrgetter("letters_received"), 12),
+    Column(_l("Decision"), lambda r: _label(r.decision), 14, same=attrgetter("decision")),
+    Column(_l("Submitted at (UTC)"), attrgetter("submitted_at"), 21),
 )
 
 OFFICE_COLUMNS: tuple[Column[ListRow], ...] = (
