@@ -1,5 +1,6 @@
-"""In a real browser: a step saves itself every 30 seconds, before another step is opened and before the browser leaves
-the page; a conflict keeps the text; an unfinished "add a degree" box is only left when confirmed."""
+"""In a real browser: a step saves itself every 30 seconds, before another step is opened, before the browser leaves
+the page and when the page goes out of sight (a phone switching apps); a conflict keeps the text; an unfinished "add a
+degree" box is only left when confirmed."""
 
 from __future__ import annotations
 
@@ -98,3 +99,20 @@ def test_leaving_the_page_in_the_browser_saves_the_typed_text(app, page, draft_i
     page.goto(f"/application/{draft_id}/proposal")
     expect(page.get_by_label("Title of the research project")).to_have_value("Loess of the Chinese plateau")
     assert set(asked) <= {"beforeunload"}
+
+
+def test_a_page_going_out_of_sight_saves_the_typed_text(app, page, draft_id):
+    sign_in_in_browser(page, app, "zhao.lei@example.org", PASSWORD)
+    page.goto(f"/application/{draft_id}/proposal")
+    page.get_by_label("Title of the research project").fill("Karst of Guangxi")
+    # What a phone does when its person opens another app: the page is hidden, no beforeunload, no navigation.
+    with page.expect_request(lambda request: request.method == "POST" and request.url.endswith("/proposal")):
+        page.evaluate(
+            "Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});"
+            "document.dispatchEvent(new Event('visibilitychange'))"
+        )
+    for _ in range(100):
+        if saved(app, draft_id).proposal_title:
+            break
+        page.wait_for_timeout(100)
+    assert saved(app, draft_id).proposal_title == "Karst of Guangxi"

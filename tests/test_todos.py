@@ -102,7 +102,8 @@ def test_the_coordinators_dashboard_starts_with_the_todos(client, work, count_qu
         ("decisions", "decided"),
     ):
         section = page[page.index(f'id="todo-{key}"') :]
-        assert f'href="/staff/applications/{work[application].id}"' in section[: section.index("</li>\n    ")]
+        # The group's applications are its inner list, which ends before the group's own links.
+        assert f'href="/staff/applications/{work[application].id}"' in section[: section.index("</ul>")]
     intake_id = work["intake"].id
     assert f'href="/review/rounds/{intake_id}/assignments"' in page
     assert f'href="/review/rounds/{intake_id}/reminders"' in page

@@ -78,7 +78,8 @@ _TRANSLATED: dict[tuple[str, int], str] = {}
 
 def translated(text: Any) -> str:
     """A lazy string (a label held for the process's life) in the viewer's language, translated once per language."""
-    key = (_language(), id(text))
+    locale = get_locale()  # also outside a request, where an email is written in its recipient's language
+    key = (str(locale), id(text))
     found = _TRANSLATED.get(key)
     if found is None:
         found = _TRANSLATED[key] = str(text)

@@ -84,6 +84,11 @@
         });
       });
     });
+    // Phones seldom say beforeunload (another app opened, the tab closed from the switcher): a page that goes out of
+    // sight saves what it holds, kept alive should it never come back.
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden" && !leaving) { dirty.slice().forEach(function (form) { save(form, true); }); }
+    });
     window.addEventListener("beforeunload", function (event) {
       if (leaving || !dirty.length) { return; }
       dirty.slice().forEach(function (form) { save(form, true); });
