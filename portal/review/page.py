@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import User
 from portal.applications.documents import UPLOAD_KINDS, applicant_documents
@@ -22,12 +23,31 @@ from portal.review.permissions import (
     may_state,
     oversees_reviews,
     reviewable_assignment,
+    standings_read_once,
     visible_reviews,
 )
-from portal.review.queue import Progress, progress
+from portal.review.queue import Progress, progress, progress_in
 from portal.review.rubric import RubricWords, words_for
-from portal.review.services import ReviewStatus, application_assignments, closed_reason, statements_of, status_of
+from portal.review.services import (
+    ReviewStatus,
+    RoundGroup,
+    application_assignments,
+    closed_reason,
+    statements_of,
+    status_of,
+)
 from portal.review.statements import partner_of, partner_shown, statement_of
+from portal.supervisors.models import SupervisorProfile
+
+# What the page shows of the application, loaded with it (applications.permissions.application_for): the chosen
+# supervisors in its own statement (their research fields are not shown), each list in one more.
+PAGE_LOADS = (
+    joinedload(Application.german_supervisor).lazyload(SupervisorProfile.fields),
+    joinedload(Application.chinese_supervisor).lazyload(SupervisorProfile.fields),
+    selectinload(Application.documents),
+    selectinload(Application.referees),
+    selectinload(Application.education),
+)
 
 
 @dataclass(frozen=True)
@@ -107,11 +127,23 @@ def committee_entries(viewer: User, application: Application) -> list[CommitteeE
     return entries if oversees_reviews(viewer) else [entry for entry in entries if entry.review is not None]
 
 
-def review_page(viewer: User, application: Application, now: dt.datetime) -> ReviewPage:
-    """Everything the viewer may see of the application's judging (call only after permissions.may_open)."""
+def review_page(
+    viewer: User, application: Application, now: dt.datetime, listed: RoundGroup | None = None
+) -> ReviewPage:
+    """Everything the viewer may see of the application's judging (call only after permissions.may_open); listed: the
+    rows of the application's round on the viewer's assigned list, when the page is shown on it (their progress)."""
+    with standings_read_once():
+        return _review_page(viewer, application, now, listed)
+
+
+def _review_page(viewer: User, application: Application, now: dt.datetime, listed: RoundGroup | None) -> ReviewPage:
     assignment = reviewable_assignment(viewer, application)
     sees_others = can_see_reviews(viewer, application)
     letters_visible = can_read_letters(viewer, application)
+    if assignment is None:
+        reviewer_progress = None
+    else:
+        reviewer_progress = progress_in(listed, application, now) if listed else progress(viewer, application, now)
     return ReviewPage(
         application=application,
         assignment=assignment,
@@ -123,7 +155,7 @@ def review_page(viewer: User, application: Application, now: dt.datetime) -> Rev
         letters_visible=letters_visible,
         documents=readable_documents(application, letters_visible),
         words=words_for(application.intake_round),
-        progress=progress(viewer, application, now) if assignment is not None else None,
+        progress=reviewer_progress,
     )
 
 
