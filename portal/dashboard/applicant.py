@@ -196,7 +196,7 @@ def tasks(
 
 
 def applicant_progress(user: User, now: dt.datetime) -> Progress | None:
-    """The timeline and tasks of the applicant's newest application (two queries, whatever they did); None before any."""
+    """The timeline and tasks of the applicant's newest application (two queries, whatever they did); None if none."""
     # One statement for the applications with what is theirs alone (decision, interview with its booking, offer) and
     # whether they hold the degrees and documents the steps ask for; the referees, whom the tasks name, in a second.
     held = held_columns()

@@ -10,7 +10,6 @@ from portal.accounts.services import update_preferences
 from portal.core.errors import RETRY_AFTER_SECONDS
 from portal.core.navigation import is_safe_local_path
 from portal.core.permissions import PUBLIC, login_required, public
-from portal.core.roles import Role
 from portal.core.templating import register_nav_item
 from portal.extensions import csrf, limiter
 from portal.main.forms import LanguageForm
