@@ -22,9 +22,9 @@ from portal.review.permissions import (
     chosen_profile,
     may_state,
     oversees_reviews,
+    readable_reviews,
     reviewable_assignment,
     standings_read_once,
-    visible_reviews,
 )
 from portal.review.queue import Progress, progress, progress_in
 from portal.review.rubric import RubricWords, words_for
@@ -118,10 +118,12 @@ class ReviewPage:
 
 def committee_entries(viewer: User, application: Application) -> list[CommitteeEntry]:
     """The other members the viewer sees: those whose review they may read; a coordinator sees all of them."""
-    readable = {review.assignment_id: review for review in visible_reviews(viewer, application)}
+    assignments = application_assignments(application)
+    # The assignments come with their reviews: which of those the viewer reads is asked of them, not read again.
+    readable = {review.assignment_id: review for review in readable_reviews(viewer, application, assignments)}
     entries = [
         CommitteeEntry(assignment, readable.get(assignment.id))
-        for assignment in application_assignments(application)
+        for assignment in assignments
         if assignment.reviewer_id != viewer.id
     ]
     return entries if oversees_reviews(viewer) else [entry for entry in entries if entry.review is not None]

@@ -214,12 +214,20 @@ def visible_reviews(viewer: User, application: Application) -> list[Review]:
         )
         .order_by(ReviewAssignment.id)
     )
+    return _readable_reviews(viewer, application, [(r.assignment.reviewer_id, r) for r in db.session.scalars(query)])
+
+
+def readable_reviews(viewer: User, application: Application, assignments: list[ReviewAssignment]) -> list[Review]:
+    """The reviews of the application's assignments, already loaded with them, whose content this viewer may read
+    (as visible_reviews, without reading them again)."""
+    pairs = [(a.reviewer_id, a.review) for a in assignments if a.review is not None]
+    return _readable_reviews(viewer, application, pairs)
+
+
+def _readable_reviews(viewer: User, application: Application, pairs: list[tuple[int, Review]]) -> list[Review]:
+    """From (author id, review) pairs, the reviews the viewer may read."""
     sees_others = cache(lambda: can_see_reviews(viewer, application))  # asked once, and only if needed
-    return [
-        review
-        for review in db.session.scalars(query)
-        if _readable(viewer, review.assignment.reviewer_id, review.submitted, sees_others)
-    ]
+    return [review for author_id, review in pairs if _readable(viewer, author_id, review.submitted, sees_others)]
 
 
 # --- The chosen supervisors -------------------------------------------------------------------------------------
