@@ -39,8 +39,9 @@ REVIEW_PAGE = 9
 APPLICANTS_DASHBOARD = 3
 # The staff record for a coordinator: the session, the application (with decision and supervisors), its education,
 # documents and referees, the assignments with their reviews and the reviews' revisions, the statements, the ranking's
-# figures, the conflicts, the emails, the history and the people it names, the interview, the offer.
-STAFF_RECORD = 15
+# figures (its row, its reviews), the conflicts, the emails, the history and the people it names, the interview, the
+# offer.
+STAFF_RECORD = 16
 
 
 def _more_of_everything(application: Application, times: int) -> None:

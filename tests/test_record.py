@@ -376,7 +376,7 @@ def test_the_record_costs_the_same_number_of_queries_however_much_it_holds(clien
     assert few == many
     # Each part asks its own domain's permission; a reviewer's standing (assignment, conflict) is read once for all of
     # them (tests/test_page_queries.py says what each of a coordinator's statements is for).
-    assert many <= {"coordinator": 16, "member": 13, "supervisor": 9}[viewer]
+    assert many <= {"coordinator": 17, "member": 14, "supervisor": 9}[viewer]
 
 
 def test_reading_the_record_changes_nothing(client, record):
