@@ -136,8 +136,8 @@ def standing_of(user: User, application: Application) -> Standing:
         .where(Application.id == application.id)
         .options(joinedload(ReviewAssignment.review))
     )
-    assignment, in_conflict = db.session.execute(query).one()
-    standing = Standing(assignment, bool(in_conflict))
+    row = db.session.execute(query).one_or_none()  # None: an application no longer stored, no part for anyone
+    standing = Standing(row[0], bool(row[1])) if row is not None else Standing(None, False)
     if kept is not None:
         kept[key] = standing
     return standing
