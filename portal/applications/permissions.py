@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from flask import abort
+from sqlalchemy.orm.interfaces import ORMOption
 
 from portal import db
 from portal.accounts.models import User
@@ -63,9 +64,15 @@ def document_for(user: User, document_id: int) -> Document:
     return document
 
 
-def application_for(user: User, application_id: int, check: Callable[[User, Application], bool] = can_view):
-    """The application if user passes check; 404 otherwise, so that others cannot learn it exists."""
-    application = db.session.get(Application, application_id)
+def application_for(
+    user: User,
+    application_id: int,
+    check: Callable[[User, Application], bool] = can_view,
+    options: Sequence[ORMOption] = (),
+):
+    """The application if user passes check; 404 otherwise, so that others cannot learn it exists (options: what the
+    page shows of it, loaded with it)."""
+    application = db.session.get(Application, application_id, options=options)
     if application is None or not check(user, application):
         abort(404)
     return application

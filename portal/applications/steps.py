@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from sqlalchemy import ColumnElement, exists
 
 from portal.applications.consent import consent_current, consent_outdated
-from portal.applications.models import Application, DocumentKind
+from portal.applications.levels import DegreeLevel
+from portal.applications.models import Application, Document, DocumentKind, Education
 
 ABSTRACT_WORD_LIMIT = 500
 REQUIRED_DOCUMENTS = (
@@ -51,6 +54,47 @@ class StepStatus:
         return not self.missing
 
 
+@dataclass(frozen=True)
+class Held:
+    """What the application holds of the degrees and documents its steps ask for: read from its loaded collections
+    (held_by) or, where a page shows neither, from the columns of its own query (held_columns)."""
+
+    degree: bool
+    qualifying_degree: bool
+    documents: frozenset[DocumentKind]
+
+
+QUALIFYING_LEVELS = [level for level in DegreeLevel if level.qualifies]
+
+
+def held_by(application: Application) -> Held:
+    return Held(
+        bool(application.education),
+        any(entry.level.qualifies for entry in application.education),
+        frozenset(document.kind for document in application.documents),
+    )
+
+
+def held_columns() -> list[ColumnElement[bool]]:
+    """SQL, on the Application of the row: the facts of Held as EXISTS columns, in the order held_from reads them."""
+    degree = exists().where(Education.application_id == Application.id)
+    return [
+        degree.label("held_degree"),
+        degree.where(Education.level.in_(QUALIFYING_LEVELS)).label("held_qualifying_degree"),
+        *(
+            exists().where(Document.application_id == Application.id, Document.kind == kind).label(f"held_{kind}")
+            for kind in REQUIRED_DOCUMENTS
+        ),
+    ]
+
+
+def held_from(values: Sequence[bool]) -> Held:
+    """Held from the values of held_columns()."""
+    degree, qualifying, *kinds = values
+    present = frozenset(kind for kind, there in zip(REQUIRED_DOCUMENTS, kinds, strict=True) if there)
+    return Held(bool(degree), bool(qualifying), present)
+
+
 # Chinese, Japanese and Korean are written without spaces: each of their characters counts as a word.
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
@@ -88,10 +132,10 @@ def _personal(a: Application) -> list[str]:
     return missing
 
 
-def _education(a: Application) -> list[str]:
-    if not a.education:
+def _education(held: Held) -> list[str]:
+    if not held.degree:
         return [_("at least one degree")]
-    if not any(entry.level.qualifies for entry in a.education):
+    if not held.qualifying_degree:
         return [_("a Master's degree or equivalent")]
     return []
 
@@ -132,9 +176,8 @@ def _supervisors(a: Application) -> list[str]:
     return missing
 
 
-def _documents(a: Application) -> list[str]:
-    present = {document.kind for document in a.documents}
-    return [kind.label for kind in REQUIRED_DOCUMENTS if kind not in present]
+def _documents(held: Held) -> list[str]:
+    return [kind.label for kind in REQUIRED_DOCUMENTS if kind not in held.documents]
 
 
 def _referees(a: Application) -> list[str]:
@@ -146,18 +189,21 @@ def _referees(a: Application) -> list[str]:
 
 _CHECKS = {
     "personal": _personal,
-    "education": _education,
     "languages": _languages,
     "proposal": _proposal,
     "supervisors": _supervisors,
-    "documents": _documents,
     "referees": _referees,
 }
+_HELD_CHECKS = {"education": _education, "documents": _documents}
 
 
-def step_statuses(application: Application) -> list[StepStatus]:
-    """Each step with what it still misses, in order."""
-    return [StepStatus(step, _CHECKS[step.key](application)) for step in STEPS]
+def step_statuses(application: Application, held: Held | None = None) -> list[StepStatus]:
+    """Each step with what it still misses, in order (held: the degrees and documents, if already read as columns)."""
+    held = held if held is not None else held_by(application)
+    return [
+        StepStatus(step, _HELD_CHECKS[step.key](held) if step.key in _HELD_CHECKS else _CHECKS[step.key](application))
+        for step in STEPS
+    ]
 
 
 def is_complete(application: Application) -> bool:

@@ -1,6 +1,6 @@
 """Where the applicant's application stands, for their dashboard: a timeline of what the domain records (account,
 steps, submission, letters, review, decision, interview, offer) and the tasks they must do next, each with a link.
-Only the newest application gets a timeline, so the card costs the same few queries whatever the applicant did."""
+Only the newest application gets a timeline, so the card costs the same two queries whatever the applicant did."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import db
 from portal.accounts.models import User
 from portal.applications import invitations
 from portal.applications.models import Application, ApplicationState, IntakeRound
 from portal.applications.services import edit_refusal
-from portal.applications.steps import StepStatus, step_statuses
+from portal.applications.steps import StepStatus, held_columns, held_from, step_statuses
 from portal.interviews.models import InterviewInvitation
 from portal.offers.models import Offer, OfferState
 
@@ -196,27 +196,32 @@ def tasks(
 
 
 def applicant_progress(user: User, now: dt.datetime) -> Progress | None:
-    """The timeline and tasks of the applicant's newest application (a fixed number of queries); None before any."""
-    # The decisions come with the applications: the earlier ones show theirs without a query each.
+    """The timeline and tasks of the applicant's newest application (two queries, whatever they did); None if none."""
+    # One statement for the applications with what is theirs alone (decision, interview with its booking, offer) and
+    # whether they hold the degrees and documents the steps ask for; the referees, whom the tasks name, in a second.
+    held = held_columns()
     query = (
-        select(Application)
-        .join(IntakeRound)
+        select(Application, InterviewInvitation, Offer, *held)
+        .select_from(Application)
+        .join(IntakeRound, Application.round_id == IntakeRound.id)
+        .outerjoin(InterviewInvitation, InterviewInvitation.application_id == Application.id)
+        .outerjoin(Offer, Offer.application_id == Application.id)
         .where(Application.applicant_id == user.id)
-        .options(selectinload(Application.decision))
+        .options(
+            joinedload(Application.decision),
+            selectinload(Application.referees),
+            joinedload(InterviewInvitation.booking),
+        )
         .order_by(IntakeRound.closes_at.desc())
     )
-    applications = list(db.session.scalars(query))
-    if not applications:
+    rows = db.session.execute(query).all()
+    if not rows:
         return None
-    application = applications[0]
-    statuses = step_statuses(application)
-    invitation = db.session.scalar(
-        select(InterviewInvitation).where(InterviewInvitation.application_id == application.id)
-    )
-    offer = db.session.scalar(select(Offer).where(Offer.application_id == application.id))
+    application, invitation, offer, *facts = rows[0]
+    statuses = step_statuses(application, held_from(facts))
     return Progress(
         application,
         timeline(user, application, statuses, invitation, offer, now),
         tasks(application, statuses, invitation, offer, now),
-        applications[1:],
+        [row[0] for row in rows[1:]],
     )

@@ -7,11 +7,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.accounts.services import update_preferences
-from portal.applications.services import applications_of
 from portal.core.errors import RETRY_AFTER_SECONDS
 from portal.core.navigation import is_safe_local_path
 from portal.core.permissions import PUBLIC, login_required, public
-from portal.core.roles import Role
 from portal.core.templating import register_nav_item
 from portal.extensions import csrf, limiter
 from portal.main.forms import LanguageForm
@@ -30,8 +28,8 @@ def index():
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    applications = applications_of(current_user) if current_user.has_role(Role.APPLICANT) else []
-    return render_template("main/dashboard.html", applications=applications)
+    # Each role's card asks for its own data (dashboard.views.where_things_stand), and only when it is shown.
+    return render_template("main/dashboard.html")
 
 
 @bp.get("/imprint")

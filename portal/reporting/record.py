@@ -13,8 +13,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import and_, or_, select, true
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from portal import db
 from portal.accounts.models import User, UserRole
@@ -42,12 +42,14 @@ from portal.review.permissions import (
     can_review,
     can_see_reviews,
     can_see_statements,
-    conflict_matrix,
+    conflict_conditions,
     may_read_decision,
     may_read_decision_note,
     may_state,
     oversees_reviews,
+    readable_reviews,
     reads_history,
+    standings_read_once,
     visible_reviews,
 )
 from portal.review.ranking import RankingRow, row_for
@@ -132,61 +134,62 @@ class Record:
         return self.application.decision if self.decision_visible else None
 
 
-def _load_parts(application: Application) -> None:
-    """Load what every record shows in three queries, rather than one per document, degree or referee."""
-    query = (
-        select(Application)
-        .where(Application.id == application.id)
-        .options(
-            selectinload(Application.documents),
-            selectinload(Application.education),
-            selectinload(Application.referees),
-            joinedload(Application.decision),
-            joinedload(Application.german_supervisor).lazyload(SupervisorProfile.fields),
-            joinedload(Application.chinese_supervisor).lazyload(SupervisorProfile.fields),
-        )
-    )
-    db.session.scalars(query).unique().one()
+# What every record shows of the application itself, loaded with it (applications.permissions.application_for): the
+# decision and the chosen supervisors in its own statement (their research fields are not shown), each list in one more.
+RECORD_LOADS = (
+    joinedload(Application.decision),
+    joinedload(Application.german_supervisor).lazyload(SupervisorProfile.fields),
+    joinedload(Application.chinese_supervisor).lazyload(SupervisorProfile.fields),
+    selectinload(Application.documents),
+    selectinload(Application.education),
+    selectinload(Application.referees),
+)
 
 
 def _reviews(viewer: User, application: Application) -> list[ReviewEntry] | None:
     """Every assignment with its status for those who oversee the committee; for a reviewer the reviews they may
     read; nothing for anyone else."""
-    overseer = oversees_reviews(viewer)
-    if not overseer and not can_review(viewer, application):
+    if oversees_reviews(viewer):
+        # The assignments come with their reviews: which of those the viewer reads is asked of them, not read again.
+        assignments = application_assignments(application)
+        readable = {review.assignment_id: review for review in readable_reviews(viewer, application, assignments)}
+        return [ReviewEntry(a, readable.get(a.id)) for a in assignments]
+    if not can_review(viewer, application):
         return None
-    readable = {review.assignment_id: review for review in visible_reviews(viewer, application)}
-    if overseer:
-        return [ReviewEntry(a, readable.get(a.id)) for a in application_assignments(application)]
-    entries = [ReviewEntry(review.assignment, review) for review in readable.values()]
+    entries = [ReviewEntry(review.assignment, review) for review in visible_reviews(viewer, application)]
     return sorted(entries, key=lambda entry: (entry.assignment.reviewer.name.casefold(), entry.assignment.id))
 
 
 def _conflicts(application: Application) -> list[ConflictEntry]:
-    """The committee members in conflict with the application, with every reason (declared ones with their note)."""
-    declared = {conflict.user_id: conflict for conflict in db.session.scalars(_declared_query(application))}
+    """The committee members in conflict with the application, with every reason (declared ones with their note): one
+    query over the committee and whoever declared a conflict, asking review.permissions' conditions of each."""
+    conditions = conflict_conditions(User.id, User.email)
     committee = select(UserRole.user_id).where(UserRole.role == Role.COMMITTEE)
-    members = list(db.session.scalars(select(User).where(User.id.in_(committee) | User.id.in_(list(declared)))))
-    matrix = conflict_matrix([application.id], members) if members else {}
-    entries = []
-    for member in sorted(members, key=lambda user: (user.name.casefold(), user.id)):
-        reasons = matrix.get((application.id, member.id), set())
-        if not reasons:
-            continue
-        conflict = declared.get(member.id)
-        entries.append(
-            ConflictEntry(
-                member.name,
-                sorted(reasons, key=list(ConflictReason).index),
-                conflict.note if conflict is not None else "",
-                conflict.created_at if conflict is not None else None,
-            )
+    # An alias of its own: the conditions ask the conflicts table about each row, this join reads the note.
+    declared = aliased(Conflict)
+    query = (
+        select(User.id, User.name, declared.note, declared.created_at, *conditions.values())
+        .select_from(Application)
+        .join(User, true())
+        .outerjoin(declared, and_(declared.application_id == Application.id, declared.user_id == User.id))
+        .where(
+            Application.id == application.id,
+            User.id.in_(committee) | declared.id.is_not(None),
+            or_(*conditions.values()),
         )
-    return entries
-
-
-def _declared_query(application: Application) -> Any:
-    return select(Conflict).where(Conflict.application_id == application.id)
+    )
+    order = list(ConflictReason)
+    return [
+        ConflictEntry(
+            name,
+            sorted((reason for reason, hit in zip(conditions, hits, strict=True) if hit), key=order.index),
+            note or "",
+            declared_at,
+        )
+        for _user_id, name, note, declared_at, *hits in sorted(
+            db.session.execute(query), key=lambda row: (row.name.casefold(), row.id)
+        )
+    ]
 
 
 def _emails(application: Application) -> list[Any]:
@@ -209,8 +212,13 @@ def _actions(viewer: User, application: Application) -> RecordActions:
 
 
 def record_for(viewer: User, application: Application) -> Record:
-    """The application's record as the viewer may see it (call only after reporting.permissions.may_open_record)."""
-    _load_parts(application)
+    """The application's record as the viewer may see it (call only after reporting.permissions.may_open_record; the
+    application loaded with RECORD_LOADS)."""
+    with standings_read_once():
+        return _record(viewer, application)
+
+
+def _record(viewer: User, application: Application) -> Record:
     reviews = _reviews(viewer, application)
     reads_all = can_see_reviews(viewer, application)
     note_visible = may_read_decision_note(viewer, application)

@@ -193,7 +193,9 @@ def decided_by_name(application: Application) -> str | None:
     decision = application.decision
     if decision is None or decision.decided_by_id is None:
         return None
-    return db.session.scalar(select(User.name).where(User.id == decision.decided_by_id))
+    # By identity: no query when the account is already loaded (often the viewer's own, who recorded the decision).
+    decider = db.session.get(User, decision.decided_by_id)
+    return decider.name if decider is not None else None
 
 
 # --- Release ------------------------------------------------------------------------------------------------------

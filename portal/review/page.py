@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import User
 from portal.applications.documents import UPLOAD_KINDS, applicant_documents
@@ -21,13 +22,32 @@ from portal.review.permissions import (
     chosen_profile,
     may_state,
     oversees_reviews,
+    readable_reviews,
     reviewable_assignment,
-    visible_reviews,
+    standings_read_once,
 )
-from portal.review.queue import Progress, progress
+from portal.review.queue import Progress, progress, progress_in
 from portal.review.rubric import RubricWords, words_for
-from portal.review.services import ReviewStatus, application_assignments, closed_reason, statements_of, status_of
+from portal.review.services import (
+    ReviewStatus,
+    RoundGroup,
+    application_assignments,
+    closed_reason,
+    statements_of,
+    status_of,
+)
 from portal.review.statements import partner_of, partner_shown, statement_of
+from portal.supervisors.models import SupervisorProfile
+
+# What the page shows of the application, loaded with it (applications.permissions.application_for): the chosen
+# supervisors in its own statement (their research fields are not shown), each list in one more.
+PAGE_LOADS = (
+    joinedload(Application.german_supervisor).lazyload(SupervisorProfile.fields),
+    joinedload(Application.chinese_supervisor).lazyload(SupervisorProfile.fields),
+    selectinload(Application.documents),
+    selectinload(Application.referees),
+    selectinload(Application.education),
+)
 
 
 @dataclass(frozen=True)
@@ -98,20 +118,34 @@ class ReviewPage:
 
 def committee_entries(viewer: User, application: Application) -> list[CommitteeEntry]:
     """The other members the viewer sees: those whose review they may read; a coordinator sees all of them."""
-    readable = {review.assignment_id: review for review in visible_reviews(viewer, application)}
+    assignments = application_assignments(application)
+    # The assignments come with their reviews: which of those the viewer reads is asked of them, not read again.
+    readable = {review.assignment_id: review for review in readable_reviews(viewer, application, assignments)}
     entries = [
         CommitteeEntry(assignment, readable.get(assignment.id))
-        for assignment in application_assignments(application)
+        for assignment in assignments
         if assignment.reviewer_id != viewer.id
     ]
     return entries if oversees_reviews(viewer) else [entry for entry in entries if entry.review is not None]
 
 
-def review_page(viewer: User, application: Application, now: dt.datetime) -> ReviewPage:
-    """Everything the viewer may see of the application's judging (call only after permissions.may_open)."""
+def review_page(
+    viewer: User, application: Application, now: dt.datetime, listed: RoundGroup | None = None
+) -> ReviewPage:
+    """Everything the viewer may see of the application's judging (call only after permissions.may_open); listed: the
+    rows of the application's round on the viewer's assigned list, when the page is shown on it (their progress)."""
+    with standings_read_once():
+        return _review_page(viewer, application, now, listed)
+
+
+def _review_page(viewer: User, application: Application, now: dt.datetime, listed: RoundGroup | None) -> ReviewPage:
     assignment = reviewable_assignment(viewer, application)
     sees_others = can_see_reviews(viewer, application)
     letters_visible = can_read_letters(viewer, application)
+    if assignment is None:
+        reviewer_progress = None
+    else:
+        reviewer_progress = progress_in(listed, application, now) if listed else progress(viewer, application, now)
     return ReviewPage(
         application=application,
         assignment=assignment,
@@ -123,7 +157,7 @@ def review_page(viewer: User, application: Application, now: dt.datetime) -> Rev
         letters_visible=letters_visible,
         documents=readable_documents(application, letters_visible),
         words=words_for(application.intake_round),
-        progress=progress(viewer, application, now) if assignment is not None else None,
+        progress=reviewer_progress,
     )
 
 

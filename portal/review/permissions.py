@@ -3,16 +3,22 @@ review domain (conflicts of interest, reviewing, the review page, reviews, state
 
 The conflict rule is written once, as SQL conditions (`conflict_conditions`), so that a single application, a whole
 round's board and the lists that must leave conflicted applications out all ask the same question.
+
+A member's standing towards one application (their assignment and whether they are conflicted) is read in one query;
+while a page is read (`standings_read_once`) it is read once, however many of the page's "may" ask for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, or_, select, true
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import ColumnElement, and_, exists, or_, select, true
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal import db
 from portal.accounts.models import User
@@ -89,23 +95,65 @@ def is_conflicted(user: User, application: Application) -> bool:
 # --- Reviewing ----------------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Standing:
+    """A user's part in judging one application: their assignment (with its review), and whether they are in
+    conflict with it (any reason of `conflicted`)."""
+
+    assignment: ReviewAssignment | None
+    conflicted: bool
+
+
+# The standings read while a page is read (standings_read_once), by (user id, application id); None outside.
+_read_once: ContextVar[dict[tuple[int, int], Standing] | None] = ContextVar("review_standings", default=None)
+
+
+@contextmanager
+def standings_read_once() -> Iterator[None]:
+    """Within the block each user's standing towards an application is queried once: for reading a page, never around
+    a change (a standing read before it would not see it)."""
+    if _read_once.get() is not None:
+        yield  # an enclosing block already keeps them
+        return
+    token = _read_once.set({})
+    try:
+        yield
+    finally:
+        _read_once.reset(token)
+
+
+def standing_of(user: User, application: Application) -> Standing:
+    """The user's assignment to the application and whether they are conflicted with it (one query)."""
+    kept = _read_once.get()
+    key = (user.id, application.id)
+    if kept is not None and key in kept:
+        return kept[key]
+    mine = and_(ReviewAssignment.application_id == Application.id, ReviewAssignment.reviewer_id == user.id)
+    query = (
+        select(ReviewAssignment, conflicted(user.id, user.email))
+        .select_from(Application)
+        .outerjoin(ReviewAssignment, mine)
+        .where(Application.id == application.id)
+        .options(joinedload(ReviewAssignment.review))
+    )
+    row = db.session.execute(query).one_or_none()  # None: an application no longer stored, no part for anyone
+    standing = Standing(row[0], bool(row[1])) if row is not None else Standing(None, False)
+    if kept is not None:
+        kept[key] = standing
+    return standing
+
+
 def assignment_of(user: User, application: Application) -> ReviewAssignment | None:
     """The user's assignment to review the application, if any."""
-    return db.session.scalars(
-        select(ReviewAssignment).where(
-            ReviewAssignment.application_id == application.id, ReviewAssignment.reviewer_id == user.id
-        )
-    ).first()
+    return standing_of(user, application).assignment
 
 
 def can_review(user: User, application: Application) -> bool:
     """An assigned, unconflicted committee member, on a submitted application."""
-    return (
-        user.has_role(Role.COMMITTEE)
-        and application.state in JUDGED_STATES
-        and assignment_of(user, application) is not None
-        and not is_conflicted(user, application)
-    )
+    if not user.has_role(Role.COMMITTEE) or application.state not in JUDGED_STATES:
+        return False
+    standing = standing_of(user, application)
+    return standing.assignment is not None and not standing.conflicted
 
 
 def reviewable_assignment(user: User, application: Application) -> ReviewAssignment | None:
@@ -166,12 +214,20 @@ def visible_reviews(viewer: User, application: Application) -> list[Review]:
         )
         .order_by(ReviewAssignment.id)
     )
+    return _readable_reviews(viewer, application, [(r.assignment.reviewer_id, r) for r in db.session.scalars(query)])
+
+
+def readable_reviews(viewer: User, application: Application, assignments: list[ReviewAssignment]) -> list[Review]:
+    """The reviews of the application's assignments, already loaded with them, whose content this viewer may read
+    (as visible_reviews, without reading them again)."""
+    pairs = [(a.reviewer_id, a.review) for a in assignments if a.review is not None]
+    return _readable_reviews(viewer, application, pairs)
+
+
+def _readable_reviews(viewer: User, application: Application, pairs: list[tuple[int, Review]]) -> list[Review]:
+    """From (author id, review) pairs, the reviews the viewer may read."""
     sees_others = cache(lambda: can_see_reviews(viewer, application))  # asked once, and only if needed
-    return [
-        review
-        for review in db.session.scalars(query)
-        if _readable(viewer, review.assignment.reviewer_id, review.submitted, sees_others)
-    ]
+    return [review for author_id, review in pairs if _readable(viewer, author_id, review.submitted, sees_others)]
 
 
 # --- The chosen supervisors -------------------------------------------------------------------------------------

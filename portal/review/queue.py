@@ -17,7 +17,7 @@ from portal.accounts.models import User
 from portal.applications.models import Application
 from portal.review.models import Review, ReviewAssignment
 from portal.review.permissions import JUDGED_STATES, OPEN_FOR_REVIEW, conflicted
-from portal.review.services import deadline_passed
+from portal.review.services import ReviewStatus, RoundGroup, deadline_passed
 
 
 @dataclass(frozen=True)
@@ -48,14 +48,25 @@ def progress(user: User, application: Application, now: dt.datetime) -> Progress
         )
         .order_by(Application.reference, Application.id)
     )
-    rows = db.session.execute(query).all()
-    submitted = sum(1 for _id, _state, submitted_at in rows if submitted_at is not None)
-    reviewable = not deadline_passed(application.intake_round, now)
-    open_ids = [
-        application_id
-        for application_id, state, submitted_at in rows
-        if reviewable and submitted_at is None and state in OPEN_FOR_REVIEW
+    rows = [
+        (application_id, submitted_at is not None, state in OPEN_FOR_REVIEW)
+        for application_id, state, submitted_at in db.session.execute(query)
     ]
+    return _progress(rows, application, now)
+
+
+def progress_in(group: RoundGroup, application: Application, now: dt.datetime) -> Progress:
+    """The same from the assigned list's rows of the application's round, already read (the same applications in the
+    same order: services.assigned_applications leaves out the same ones)."""
+    rows = [(row.application_id, row.status == ReviewStatus.SUBMITTED, row.under_review) for row in group.rows]
+    return _progress(rows, application, now)
+
+
+def _progress(rows: list[tuple[int, bool, bool]], application: Application, now: dt.datetime) -> Progress:
+    """From (application id, review submitted, still under review) in the list's order."""
+    submitted = sum(1 for _id, done, _open in rows if done)
+    reviewable = not deadline_passed(application.intake_round, now)
+    open_ids = [application_id for application_id, done, waiting in rows if reviewable and not done and waiting]
     return Progress(submitted, len(rows), _following(open_ids, [row[0] for row in rows], application.id))
 
 

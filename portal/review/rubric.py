@@ -15,7 +15,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from portal import db
 from portal.accounts.models import User
@@ -92,8 +92,8 @@ def field_name(criterion: str, score: int, language: str) -> str:
 
 def rubric_of(intake: IntakeRound) -> Rubric | None:
     """The round's own rubric with its levels (one query), or None when it uses the default."""
-    query = select(Rubric).where(Rubric.round_id == intake.id).options(selectinload(Rubric.levels))
-    return db.session.scalars(query).first()
+    query = select(Rubric).where(Rubric.round_id == intake.id).options(joinedload(Rubric.levels))
+    return db.session.scalars(query).unique().first()
 
 
 def default_texts() -> RubricTexts:

@@ -28,7 +28,7 @@ from portal.core.versions import check_version, flush_new_or_stale, version_of
 from portal.review.models import CRITERIA, Recommendation, Review, ReviewAssignment, ReviewRevision, SupervisorStatement
 from portal.review.permissions import JUDGED_STATES, OPEN_FOR_REVIEW, can_review, conflicted
 from portal.review.round_notices import notice_if_reviews_complete
-from portal.supervisors.models import ResearchField, University
+from portal.supervisors.models import ResearchField, SupervisorProfile, University
 
 COMMENT_MAX_LENGTH = 10_000
 NOTE_MAX_LENGTH = 300
@@ -366,7 +366,7 @@ def statements_of(application: Application) -> list[SupervisorStatement]:
     query = (
         select(SupervisorStatement)
         .where(SupervisorStatement.application_id == application.id)
-        .options(joinedload(SupervisorStatement.profile))
+        .options(joinedload(SupervisorStatement.profile).lazyload(SupervisorProfile.fields))  # fields: never shown
     )
     statements = db.session.scalars(query).unique()
     return sorted(statements, key=lambda s: (s.profile_id != application.german_supervisor_id, s.id))

@@ -11,9 +11,10 @@ from portal.core.pdfcheck import human_size
 from portal.core.permissions import roles_required
 from portal.core.roles import Role
 from portal.reporting.permissions import may_open_record
-from portal.reporting.record import record_for
+from portal.reporting.record import RECORD_LOADS, record_for
 from portal.reporting.views import bp
 from portal.review.models import CRITERIA
+from portal.review.permissions import standings_read_once
 
 
 @bp.get("/staff/applications/<int:application_id>", endpoint="record")
@@ -21,10 +22,11 @@ from portal.review.models import CRITERIA
 def record_page(application_id: int):
     # DESIGN ("who may see what"): 404 for whoever must not know the application exists; 403 for its own applicant,
     # who knows it but has no staff record of it.
-    application = application_for(current_user, application_id, can_view)
-    if not may_open_record(current_user, application):
-        abort(403)
-    record = record_for(current_user._get_current_object(), application)
+    with standings_read_once():  # the checks here and the record's ask the same
+        application = application_for(current_user, application_id, can_view, RECORD_LOADS)
+        if not may_open_record(current_user, application):
+            abort(403)
+        record = record_for(current_user._get_current_object(), application)
     return render_template(
         "reporting/record.html",
         record=record,

@@ -17,8 +17,8 @@ from portal.review import services
 from portal.review.assignments import declare_conflict
 from portal.review.forms import ConflictForm, ReviewForm
 from portal.review.models import CRITERIA
-from portal.review.page import review_page
-from portal.review.permissions import can_review, may_open, reviewable_assignment
+from portal.review.page import PAGE_LOADS, review_page
+from portal.review.permissions import can_review, may_open, reviewable_assignment, standings_read_once
 from portal.review.queue import progress
 from portal.review.views import bp
 
@@ -45,8 +45,11 @@ def dashboard():
     """The assigned list, led by the next open review's workspace: reviewing starts here, without a click."""
     now = utcnow()
     groups = services.assigned_applications(current_user)
-    next_open = next((found for group in groups if (found := group.first_open(now))), None)
-    workspace = _workspace(application_for(current_user, next_open, may_open), now) if next_open else {}
+    listed, next_open = next(((group, found) for group in groups if (found := group.first_open(now))), (None, None))
+    workspace = {}
+    if next_open:
+        with standings_read_once():  # the list's check and the page's ask the same
+            workspace = _workspace(application_for(current_user, next_open, may_open, PAGE_LOADS), now, listed=listed)
     return render_template("review/dashboard.html", groups=groups, now=now, next_open=next_open, **workspace)
 
 
@@ -56,9 +59,10 @@ def _workspace(
     *,
     form: ReviewForm | None = None,
     conflict_form: ConflictForm | None = None,
+    listed: services.RoundGroup | None = None,
 ) -> dict:
     """What templates/review/_workspace.html shows of one application: its review page, the form and the rubric."""
-    page = review_page(current_user, application, now)
+    page = review_page(current_user, application, now, listed)
     return {
         "application": application,
         "page": page,
@@ -89,9 +93,10 @@ def _after_saving(application: Application, form: ReviewForm) -> str:
 @bp.route("/application/<int:application_id>", methods=["GET", "POST"], endpoint="application")
 @reviewer_or_coordinator
 def application_page(application_id: int):
-    application = application_for(current_user, application_id, may_open)
     if request.method == "GET":
-        return _render(application)
+        with standings_read_once():  # the page reads, changes nothing
+            return _render(application_for(current_user, application_id, may_open, PAGE_LOADS))
+    application = application_for(current_user, application_id, may_open)
     # Only the viewer's own review can be saved here: there is no way to name someone else's.
     assignment = reviewable_assignment(current_user, application) or abort(403)
     form = ReviewForm()
