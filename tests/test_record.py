@@ -352,9 +352,8 @@ def _grow(application_id: int, times: int) -> None:
 
 @pytest.mark.parametrize("viewer", ["coordinator", "member", "supervisor"])
 def test_the_record_costs_the_same_number_of_queries_however_much_it_holds(client, record, count_queries, viewer):
-    user = {"coordinator": record["coordinator"], "member": record["members"][0], "supervisor": record["german"]}[
-        viewer
-    ]
+    accounts = {"coordinator": record["coordinator"], "member": record["members"][0], "supervisor": record["german"]}
+    user = accounts[viewer]
     big = db.session.get(Application, record["id"])
     small = judged(big.intake_round, state=S.DECIDED, family="Small", german=big.german_supervisor)
     add_review(small, 4, reviewer=record["members"][0]).review.comment = "Short."
@@ -374,8 +373,7 @@ def test_the_record_costs_the_same_number_of_queries_however_much_it_holds(clien
     # The same parts (a decision, statements, reviews, conflicts, emails, events naming people), one of each or many.
     few, many = count_queries(lambda: fetch(small_id)), count_queries(lambda: fetch(record["id"]))
     assert few == many
-    # Each part asks its own domain's permission; a reviewer's standing (assignment, conflict) is read once for all of
-    # them (tests/test_page_queries.py says what each of a coordinator's statements is for).
+    # A reviewer's standing is read once for every part's check (tests/test_page_queries.py names each statement).
     assert many <= {"coordinator": 17, "member": 14, "supervisor": 9}[viewer]
 
 
