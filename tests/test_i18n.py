@@ -72,3 +72,23 @@ def test_moment_is_shown_in_both_programme_zones(app):
         shanghai = format_in_zone(moment, "Asia/Shanghai", "yyyy-MM-dd HH:mm")
     assert berlin == "2027-03-31 23:59 (Berlin)"
     assert shanghai == "2027-04-01 05:59 (Shanghai)"
+
+
+def test_a_label_kept_per_language_follows_the_language_it_is_asked_in(app):
+    # Enum labels are translated once per language and process (core/i18n.translated): asked in turn in each
+    # language, inside a request and outside one (an email in its recipient's language), each gets its own words.
+    from flask_babel import force_locale
+    from flask_babel import lazy_gettext as _l
+
+    from portal.applications.models import ApplicationState
+    from portal.core.i18n import translated
+
+    with app.app_context():
+        seen = {}
+        for language in ("de", "zh", "en", "de", "zh"):
+            with force_locale(language):
+                seen.setdefault(language, set()).add(ApplicationState.SUBMITTED.label)
+        assert seen == {"de": {"Eingereicht"}, "zh": {"已提交"}, "en": {"Submitted"}}
+        with force_locale("de"):  # a label with variables is not kept: each value its own text
+            first, second = (translated(_l("Ranking of %(round)s", round=name)) for name in ("A", "B"))
+            assert (first, second) == ("Rangliste: A", "Rangliste: B")

@@ -12,6 +12,7 @@ from babel.core import get_global
 from babel.dates import format_datetime, get_timezone_location
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 from portal.core.timeutil import PROGRAMME_ZONES, in_zone, is_valid_timezone, timezone_names
@@ -71,15 +72,18 @@ def _language() -> str:
     return locale.language if locale else "en"
 
 
-# Translations of the labels every enum keeps as lazy strings, per language: the catalogs do not change while the
-# process runs, and a list of 50 rows asks for the same few labels hundreds of times.
-_TRANSLATED: dict[tuple[str, int], str] = {}
+# Translations of the labels every enum keeps as lazy strings, per language and message: the catalogs do not change
+# while the process runs, and a list of 50 rows asks for the same few labels hundreds of times.
+_TRANSLATED: dict[tuple[str, Any, tuple[Any, ...]], str] = {}
 
 
 def translated(text: Any) -> str:
-    """A lazy string (a label held for the process's life) in the viewer's language, translated once per language."""
+    """A lazy label in the viewer's language, translated once per language and process (a label with variables, or
+    any other text, as it comes)."""
+    if not isinstance(text, LazyString) or text._kwargs:
+        return str(text)
     locale = get_locale()  # also outside a request, where an email is written in its recipient's language
-    key = (str(locale), id(text))
+    key = (str(locale), text._func, text._args)
     found = _TRANSLATED.get(key)
     if found is None:
         found = _TRANSLATED[key] = str(text)
