@@ -197,9 +197,10 @@ def _row(application: Application, german: Any, chinese: Any, *interview: Any) -
     return RankingRow(application, german_statement=german, chinese_statement=chinese, interview=summary_of(*interview))
 
 
-def _add_reviews(rows: dict[int, RankingRow]) -> None:
+def _add_reviews(rows: dict[int, RankingRow], ids: Select | None = None) -> None:
     """Each row's assignments and submitted reviews, in one narrow statement for all of them (plain columns: a row of
-    every entity per review would cost the ORM more than the page's rendering)."""
+    every entity per review would cost the ORM more than the page's rendering); `ids` selects the rows' ids where
+    they are many (a whole round), else they are listed."""
     if not rows:
         return
     reviewer = aliased(User)
@@ -214,7 +215,7 @@ def _add_reviews(rows: dict[int, RankingRow]) -> None:
         )
         .join(reviewer, reviewer.id == ReviewAssignment.reviewer_id)
         .outerjoin(Review, Review.assignment_id == ReviewAssignment.id)
-        .where(ReviewAssignment.application_id.in_(list(rows)))
+        .where(ReviewAssignment.application_id.in_(ids if ids is not None else list(rows)))
         .order_by(ReviewAssignment.application_id, reviewer.name, ReviewAssignment.id)
     )
     labels: dict[Recommendation | None, str] = {None: ""}
@@ -238,7 +239,7 @@ def _rows_for(ids: Select | list[int]) -> list[RankingRow]:
     rows = {
         application.id: _row(application, *columns) for application, *columns in db.session.execute(_applications(ids))
     }
-    _add_reviews(rows)
+    _add_reviews(rows, ids if isinstance(ids, Select) else None)
     return list(rows.values())
 
 
@@ -251,7 +252,7 @@ def _answer(profile_id: Any) -> Any:
 
 
 def rows_of(ids: Select) -> list[RankingRow]:
-    """The ranking rows of the applications whose ids the subquery gives (one query, in no particular order)."""
+    """The ranking rows of the applications whose ids the subquery gives (two statements, in no particular order)."""
     return _rows_for(ids)
 
 
