@@ -29,19 +29,19 @@ from tests.factories import (
 )
 from tests.test_list_queries import _signed_in, statements  # noqa: F401 - the fixture
 
-# The most statements each page may cost. The reviewer's list with the next open review: the session, the list, the
-# application with its round and chosen supervisors, its education, documents and referees (one each), the member's
-# standing (assignment, review and conflict, once for every "may" of the page), the statements, the rubric.
-REVIEWERS_LIST = 9
-# The review page: the same without the list, with the reviewer's progress through the round instead.
-REVIEW_PAGE = 9
+# The most statements each page may cost (issue 13: at most 4). The reviewer's list with the next open review: the
+# session, the list, the application with the member's standing (assignment, review, conflict), and one for the rest
+# of the workspace (portal/core/one_trip.py): its education, documents, referees, statements and rubric.
+REVIEWERS_LIST = 4
+# The review page: the same without the list (the reviewer's progress through the round comes with the rest).
+REVIEW_PAGE = 3
 # The applicant's dashboard: the session, the applications with what is theirs alone, the referees.
 APPLICANTS_DASHBOARD = 3
-# The staff record for a coordinator: the session, the application (with decision and supervisors), its education,
-# documents and referees, the assignments with their reviews and the reviews' revisions, the statements, the ranking's
-# figures (its row, its reviews), the conflicts, the emails, the history and the people it names, the interview, the
-# offer.
-STAFF_RECORD = 16
+# The staff record for a coordinator: the session, the application (with decision, supervisors and the viewer's
+# standing), one for every part of the record (its lists, the assignments with their reviews and revisions, the
+# statements, the ranking's figures, the conflicts, the emails, the history, the interview, the offer), and the names
+# of the people its history mentions.
+STAFF_RECORD = 4
 
 
 def _more_of_everything(application: Application, times: int) -> None:

@@ -14,7 +14,7 @@ import pytest
 from portal import db
 from portal.applications.models import ApplicationState, DecisionOutcome
 from portal.core.roles import Role
-from portal.review import ranking
+from portal.review import disagreements, ranking
 from portal.review.models import StatementAnswer
 from tests.conftest import sign_in
 from tests.factories import (
@@ -106,7 +106,7 @@ def test_a_reviewers_list_and_a_supervisors_page_link_to_the_record(client, scen
 
 
 def test_the_dashboard_lists_undecided_applications_whose_reviewers_disagree_strongly(client, scenario):
-    found = ranking.disagreements(scenario["intake"])
+    found = disagreements.disagreements(scenario["intake"])
     assert [(item.application_id, item.spread) for item in found] == [(scenario["split"], pytest.approx(1.6))]
     # The same rule as the ranking's flag: 1.4 apart is not flagged there either.
     rows = {row.application.id: row for row in ranking.ranking(scenario["intake"], ranking.RankingFilter())}

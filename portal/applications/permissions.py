@@ -69,10 +69,12 @@ def application_for(
     application_id: int,
     check: Callable[[User, Application], bool] = can_view,
     options: Sequence[ORMOption] = (),
+    *,
+    read: Callable[[int], Application | None] | None = None,
 ):
     """The application if user passes check; 404 otherwise, so that others cannot learn it exists (options: what the
-    page shows of it, loaded with it)."""
-    application = db.session.get(Application, application_id, options=options)
+    page shows of it, loaded with it; read: how to read it, when the page reads more with it)."""
+    application = read(application_id) if read else db.session.get(Application, application_id, options=options)
     if application is None or not check(user, application):
         abort(404)
     return application

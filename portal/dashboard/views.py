@@ -17,7 +17,8 @@ from portal.dashboard import services
 from portal.dashboard.applicant import applicant_progress
 from portal.dashboard.sections import sections
 from portal.dashboard.supervisor import supervisor_standings
-from portal.review.ranking import DISAGREEMENT_SPREAD, disagreements
+from portal.review.disagreements import disagreements
+from portal.review.ranking import DISAGREEMENT_SPREAD
 from portal.rounds.services import round_asked_for
 
 bp = Blueprint("dashboard", __name__, url_prefix="/coordination")

@@ -9,12 +9,12 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from portal import db
 from portal.accounts.models import User
 from portal.applications.models import Application
 from portal.core import audit
+from portal.core.one_trip import OneTrip, Pending, attach
 from portal.core.rules import RuleViolation
 from portal.interviews.models import (
     MAX_SCORE,
@@ -23,6 +23,7 @@ from portal.interviews.models import (
     InterviewBooking,
     InterviewInvitation,
     InterviewNote,
+    InterviewPanelMember,
     InterviewSlot,
 )
 from portal.interviews.permissions import may_see, visible_notes
@@ -83,25 +84,49 @@ class InterviewView:
         return float(Fraction(sum(scores), len(scores))) if scores else None
 
 
-def interview_of(application: Application) -> InterviewInvitation | None:
-    query = (
-        select(InterviewInvitation)
-        .where(InterviewInvitation.application_id == application.id)
-        .options(
-            selectinload(InterviewInvitation.interview).selectinload(Interview.panel),
-            selectinload(InterviewInvitation.booking),
-        )
-    )
-    return db.session.scalars(query).first()
-
-
 def interviews_for_record(viewer: User, application: Application) -> list[InterviewView]:
     """The application's interview for the staff record: for its panel and the coordinators, with the notes the
-    viewer may read; nothing for anyone else."""
-    invitation = interview_of(application)
-    if invitation is None or not may_see(viewer, invitation) or viewer.id == application.applicant_id:
-        return []
-    return [InterviewView(invitation, visible_notes(viewer, invitation, all_notes(invitation)))]
+    viewer may read; nothing for anyone else (one statement)."""
+    return OneTrip.alone(db.session, interviews_for_record_in, viewer, application)
+
+
+def interviews_for_record_in(trip: OneTrip, viewer: User, application: Application) -> Pending[list[InterviewView]]:
+    """interviews_for_record, read in the trip: the invitation with its interview, booking and slot, the panel and the
+    notes with their authors."""
+    of_application = InterviewInvitation.application_id == application.id
+    invitations = trip.objects(
+        select(InterviewInvitation, Interview, InterviewBooking, InterviewSlot)
+        .join(Interview, Interview.id == InterviewInvitation.interview_id)
+        .outerjoin(InterviewBooking, InterviewBooking.invitation_id == InterviewInvitation.id)
+        .outerjoin(InterviewSlot, InterviewSlot.id == InterviewBooking.slot_id)
+        .where(of_application)
+    )
+    panel = trip.objects(
+        select(InterviewPanelMember, User)
+        .join(User, User.id == InterviewPanelMember.user_id)
+        .join(InterviewInvitation, InterviewInvitation.interview_id == InterviewPanelMember.interview_id)
+        .where(of_application)
+        .order_by(InterviewPanelMember.id)
+    )
+    notes = trip.objects(
+        select(InterviewNote, User)
+        .join(User, User.id == InterviewNote.author_id)
+        .join(InterviewInvitation, InterviewInvitation.id == InterviewNote.invitation_id)
+        .where(of_application)
+        .order_by(InterviewNote.id)
+    )
+
+    def build(invitations: list[Any], panel: list[Any], notes: list[Any]) -> list[InterviewView]:
+        if not invitations:
+            return []
+        invitation, interview, booking, _slot = invitations[0]
+        attach([invitation], InterviewInvitation.booking, [booking] if booking is not None else [])
+        attach([interview], Interview.panel, [member for member, _user in panel])
+        if not may_see(viewer, invitation) or viewer.id == application.applicant_id:
+            return []
+        return [InterviewView(invitation, visible_notes(viewer, invitation, [note for note, _author in notes]))]
+
+    return trip.then(build, invitations, panel, notes)
 
 
 @dataclass(frozen=True)

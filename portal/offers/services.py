@@ -17,6 +17,7 @@ from portal import db
 from portal.accounts.models import User, UserRole
 from portal.applications.models import Application, DecisionOutcome, IntakeRound
 from portal.core import audit
+from portal.core.one_trip import OneTrip, Pending
 from portal.core.outbox import notify
 from portal.core.roles import Role
 from portal.core.rules import RuleViolation
@@ -77,14 +78,24 @@ class OfferSummary:
 
 def offer_summary(application: Application, now: dt.datetime) -> OfferSummary | None:
     """The offer of a released admission, its state as of now (an unanswered offer past its deadline is expired)."""
+    return OneTrip.alone(db.session, offer_summary_in, application, now)
+
+
+def offer_summary_in(trip: OneTrip, application: Application, now: dt.datetime) -> Pending[OfferSummary | None]:
+    """offer_summary, read in the trip (nothing is read before a decision is released)."""
     if not application.decision_released:
-        return None
-    offer = offer_of(application)
-    if offer is None:
-        return None
-    return OfferSummary(
-        offer.status(now), offer.deadline, offer.answered_at, offer.decline_reason, offer.from_waiting_list
-    )
+        return trip.then(lambda: None)
+    offers = trip.objects(select(Offer).where(Offer.application_id == application.id))
+
+    def build(offers: list[Offer]) -> OfferSummary | None:
+        if not offers:
+            return None
+        offer = offers[0]
+        return OfferSummary(
+            offer.status(now), offer.deadline, offer.answered_at, offer.decline_reason, offer.from_waiting_list
+        )
+
+    return trip.then(build, offers)
 
 
 def make_offer(application: Application, *, deadline: dt.datetime, now: dt.datetime, by: User | None, waiting: bool):

@@ -14,21 +14,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, or_, select, true, union
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload
 
 from portal import db
 from portal.accounts.models import User, UserRole
 from portal.applications.models import Application, ApplicationState, Decision, Document, RefereeInvitation
 from portal.applications.permissions import can_read_letters
+from portal.core.one_trip import OneTrip, Pending
 from portal.core.outbox import SUMMARY_COLUMNS, OutboxEmail
 from portal.core.roles import Role
 from portal.core.timeutil import utcnow
-from portal.interviews.notes import InterviewView, interviews_for_record
-from portal.offers.services import OfferSummary, offer_summary
+from portal.interviews.notes import InterviewView, interviews_for_record_in
+from portal.offers.services import OfferSummary, offer_summary_in
 from portal.reporting.application_pdf import ordered_documents
 from portal.reporting.permissions import may_download, may_read_emails
 from portal.review.decisions import decided_by_name
-from portal.review.history import HistoryEntry, application_history
+from portal.review.history import HistoryEntry, application_history_in
 from portal.review.models import (
     Conflict,
     ConflictReason,
@@ -37,7 +38,7 @@ from portal.review.models import (
     StatementAnswer,
     SupervisorStatement,
 )
-from portal.review.page import visible_statements
+from portal.review.page import visible_statements_in
 from portal.review.permissions import (
     can_review,
     can_see_reviews,
@@ -52,8 +53,8 @@ from portal.review.permissions import (
     standings_read_once,
     visible_reviews,
 )
-from portal.review.ranking import RankingRow, row_for
-from portal.review.services import ReviewStatus, application_assignments, status_of
+from portal.review.ranking import RankingRow, row_for_in
+from portal.review.services import ReviewStatus, application_assignments_in, status_of
 from portal.supervisors.models import SupervisorProfile
 
 
@@ -135,32 +136,36 @@ class Record:
 
 
 # What every record shows of the application itself, loaded with it (applications.permissions.application_for): the
-# decision and the chosen supervisors in its own statement (their research fields are not shown), each list in one more.
+# decision and the chosen supervisors in its own statement (their research fields are not shown); its lists come with
+# everything else the record reads, in one more (record_for).
 RECORD_LOADS = (
     joinedload(Application.decision),
     joinedload(Application.german_supervisor).lazyload(SupervisorProfile.fields),
     joinedload(Application.chinese_supervisor).lazyload(SupervisorProfile.fields),
-    selectinload(Application.documents),
-    selectinload(Application.education),
-    selectinload(Application.referees),
 )
 
 
-def _reviews(viewer: User, application: Application) -> list[ReviewEntry] | None:
+def _reviews(trip: OneTrip, viewer: User, application: Application) -> Pending[list[ReviewEntry] | None]:
     """Every assignment with its status for those who oversee the committee; for a reviewer the reviews they may
     read; nothing for anyone else."""
     if oversees_reviews(viewer):
         # The assignments come with their reviews: which of those the viewer reads is asked of them, not read again.
-        assignments = application_assignments(application)
-        readable = {review.assignment_id: review for review in readable_reviews(viewer, application, assignments)}
-        return [ReviewEntry(a, readable.get(a.id)) for a in assignments]
+        def overseen(assignments: list[ReviewAssignment]) -> list[ReviewEntry]:
+            readable = {review.assignment_id: review for review in readable_reviews(viewer, application, assignments)}
+            return [ReviewEntry(a, readable.get(a.id)) for a in assignments]
+
+        return trip.then(overseen, application_assignments_in(trip, application))
     if not can_review(viewer, application):
-        return None
-    entries = [ReviewEntry(review.assignment, review) for review in visible_reviews(viewer, application)]
-    return sorted(entries, key=lambda entry: (entry.assignment.reviewer.name.casefold(), entry.assignment.id))
+        return trip.then(lambda: None)
+
+    def own() -> list[ReviewEntry]:
+        entries = [ReviewEntry(review.assignment, review) for review in visible_reviews(viewer, application)]
+        return sorted(entries, key=lambda entry: (entry.assignment.reviewer.name.casefold(), entry.assignment.id))
+
+    return trip.then(own)
 
 
-def _conflicts(application: Application) -> list[ConflictEntry]:
+def _conflicts(trip: OneTrip, application: Application) -> Pending[list[ConflictEntry]]:
     """The committee members in conflict with the application, with every reason (declared ones with their note): one
     query over the committee and whoever declared a conflict, asking review.permissions' conditions of each."""
     conditions = conflict_conditions(User.id, User.email)
@@ -184,27 +189,29 @@ def _conflicts(application: Application) -> list[ConflictEntry]:
         )
     )
     order = list(ConflictReason)
-    return [
-        ConflictEntry(
-            name,
-            sorted((reason for reason, hit in zip(conditions, hits, strict=True) if hit), key=order.index),
-            note or "",
-            declared_at,
-        )
-        for _user_id, name, note, declared_at, *hits in sorted(
-            db.session.execute(query), key=lambda row: (row.name.casefold(), row.id)
-        )
-    ]
+
+    def build(rows: list[Any]) -> list[ConflictEntry]:
+        return [
+            ConflictEntry(
+                name,
+                sorted((reason for reason, hit in zip(conditions, hits, strict=True) if hit), key=order.index),
+                note or "",
+                declared_at,
+            )
+            for _user_id, name, note, declared_at, *hits in sorted(rows, key=lambda row: (row.name.casefold(), row.id))
+        ]
+
+    return trip.then(build, trip.rows(query))
 
 
-def _emails(application: Application) -> list[Any]:
-    """The emails written about the application, oldest first (one narrow query; the bodies stay in the database)."""
+def _emails(trip: OneTrip, application: Application) -> Pending[list[Any]]:
+    """The emails written about the application, oldest first (narrow: the bodies stay in the database)."""
     query = (
         select(*SUMMARY_COLUMNS)
         .where(OutboxEmail.application_id == application.id)
         .order_by(OutboxEmail.created_at, OutboxEmail.id)
     )
-    return list(db.session.execute(query))
+    return trip.rows(query)
 
 
 def _actions(viewer: User, application: Application) -> RecordActions:
@@ -224,26 +231,43 @@ def record_for(viewer: User, application: Application) -> Record:
 
 
 def _record(viewer: User, application: Application) -> Record:
-    reviews = _reviews(viewer, application)
+    """Every part the viewer may see, read in one trip (a part for someone else is not read at all)."""
+    trip = OneTrip(db.session)
+    for collection in (Application.documents, Application.education, Application.referees):
+        trip.collection(application, collection)
     reads_all = can_see_reviews(viewer, application)
+    decision_visible = may_read_decision(viewer, application)
     note_visible = may_read_decision_note(viewer, application)
+    nothing = trip.then(lambda: None)
+    reviews = _reviews(trip, viewer, application)
+    statements = visible_statements_in(trip, viewer, application)
+    figures = row_for_in(trip, application) if reads_all else nothing
+    conflicts = _conflicts(trip, application) if oversees_reviews(viewer) else nothing
+    emails = _emails(trip, application) if may_read_emails(viewer) else nothing
+    history = application_history_in(trip, application) if reads_history(viewer) else nothing
+    interviews = interviews_for_record_in(trip, viewer, application)
+    offer = offer_summary_in(trip, application, utcnow()) if decision_visible else nothing
+    decider = application.decision.decided_by_id if note_visible and application.decision else None
+    if decider is not None:
+        trip.objects(select(User).where(User.id == decider))  # decided_by_name then finds them by identity
+    trip.run()
     return Record(
         application=application,
         actions=_actions(viewer, application),
         documents=ordered_documents(application),
         letters_visible=can_read_letters(viewer, application),
-        statements=visible_statements(viewer, application),
+        statements=statements.value,
         all_statements=can_see_statements(viewer, application),
         oversees=oversees_reviews(viewer),
-        reviews=reviews,
-        own_review_pending=reviews is not None and not reads_all,
-        figures=row_for(application) if reads_all else None,
-        conflicts=_conflicts(application) if oversees_reviews(viewer) else None,
-        decision_visible=may_read_decision(viewer, application),
+        reviews=reviews.value,
+        own_review_pending=reviews.value is not None and not reads_all,
+        figures=figures.value,
+        conflicts=conflicts.value,
+        decision_visible=decision_visible,
         decision_note_visible=note_visible,
         decided_by=decided_by_name(application) if note_visible else None,
-        emails=_emails(application) if may_read_emails(viewer) else None,
-        history=application_history(application) if reads_history(viewer) else None,
-        interviews=interviews_for_record(viewer, application),
-        offer=offer_summary(application, utcnow()) if may_read_decision(viewer, application) else None,
+        emails=emails.value,
+        history=history.value,
+        interviews=interviews.value,
+        offer=offer.value,
     )

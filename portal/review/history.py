@@ -6,11 +6,13 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from portal import db
 from portal.accounts.models import User
 from portal.applications.models import Application
 from portal.core.audit import AuditEvent
+from portal.core.one_trip import OneTrip, Pending
 
 ACTION_LABELS = {
     "application.created": _l("Application started"),
@@ -76,19 +78,28 @@ class HistoryEntry:
 
 
 def application_history(application: Application) -> list[HistoryEntry]:
-    """The audit events whose target is the application, oldest first, with the actors' names (one query)."""
-    query = (
-        select(AuditEvent, User.name)
-        .outerjoin(User, User.id == AuditEvent.actor_id)
+    """The audit events whose target is the application, oldest first, with the actors' names (two statements)."""
+    return OneTrip.alone(db.session, application_history_in, application)
+
+
+def application_history_in(trip: OneTrip, application: Application) -> Pending[list[HistoryEntry]]:
+    """application_history, its events read in the trip; the names its details mention in one statement after."""
+    actor = aliased(User)
+    rows = trip.objects(
+        select(AuditEvent, actor)
+        .outerjoin(actor, actor.id == AuditEvent.actor_id)
         .where(AuditEvent.target_type == Application.__tablename__, AuditEvent.target_id == application.id)
         .order_by(AuditEvent.created_at, AuditEvent.id)
     )
-    rows = list(db.session.execute(query))
-    ids = {
-        value
-        for event, _name in rows
-        for key, value in (event.details or {}).items()
-        if key in USER_DETAIL_KEYS and isinstance(value, int)
-    }
-    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
-    return [HistoryEntry(event, name, names) for event, name in rows]
+
+    def build(rows: list[tuple[AuditEvent, User | None]]) -> list[HistoryEntry]:
+        ids = {
+            value
+            for event, _actor in rows
+            for key, value in (event.details or {}).items()
+            if key in USER_DETAIL_KEYS and isinstance(value, int)
+        }
+        names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+        return [HistoryEntry(event, actor.name if actor else None, names) for event, actor in rows]
+
+    return trip.then(build, rows)

@@ -9,12 +9,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
+from portal import db
 from portal.accounts.models import User
 from portal.applications.documents import UPLOAD_KINDS, applicant_documents
 from portal.applications.models import Application, Document
 from portal.applications.permissions import can_read_letters
+from portal.core.one_trip import OneTrip, Pending
 from portal.review.models import Review, ReviewAssignment, SupervisorStatement
 from portal.review.permissions import (
     can_see_reviews,
@@ -26,27 +28,25 @@ from portal.review.permissions import (
     reviewable_assignment,
     standings_read_once,
 )
-from portal.review.queue import Progress, progress, progress_in
-from portal.review.rubric import RubricWords, words_for
+from portal.review.queue import Progress, progress_in, progress_read_in
+from portal.review.rubric import RubricWords, words_in
 from portal.review.services import (
     ReviewStatus,
     RoundGroup,
-    application_assignments,
+    application_assignments_in,
     closed_reason,
-    statements_of,
+    statements_in,
     status_of,
 )
 from portal.review.statements import partner_of, partner_shown, statement_of
 from portal.supervisors.models import SupervisorProfile
 
-# What the page shows of the application, loaded with it (applications.permissions.application_for): the chosen
-# supervisors in its own statement (their research fields are not shown), each list in one more.
+# What the page shows of the application, loaded with it (review.permissions.read_with_standing): the chosen
+# supervisors in its own statement (their research fields are not shown); its lists come with the rest of the page,
+# in one more (review_page).
 PAGE_LOADS = (
     joinedload(Application.german_supervisor).lazyload(SupervisorProfile.fields),
     joinedload(Application.chinese_supervisor).lazyload(SupervisorProfile.fields),
-    selectinload(Application.documents),
-    selectinload(Application.referees),
-    selectinload(Application.education),
 )
 
 
@@ -116,17 +116,20 @@ class ReviewPage:
         return self.assignment is not None and self.closed_reason is None
 
 
-def committee_entries(viewer: User, application: Application) -> list[CommitteeEntry]:
+def committee_entries_in(trip: OneTrip, viewer: User, application: Application) -> Pending[list[CommitteeEntry]]:
     """The other members the viewer sees: those whose review they may read; a coordinator sees all of them."""
-    assignments = application_assignments(application)
-    # The assignments come with their reviews: which of those the viewer reads is asked of them, not read again.
-    readable = {review.assignment_id: review for review in readable_reviews(viewer, application, assignments)}
-    entries = [
-        CommitteeEntry(assignment, readable.get(assignment.id))
-        for assignment in assignments
-        if assignment.reviewer_id != viewer.id
-    ]
-    return entries if oversees_reviews(viewer) else [entry for entry in entries if entry.review is not None]
+
+    def build(assignments: list[ReviewAssignment]) -> list[CommitteeEntry]:
+        # The assignments come with their reviews: which of those the viewer reads is asked of them, not read again.
+        readable = {review.assignment_id: review for review in readable_reviews(viewer, application, assignments)}
+        entries = [
+            CommitteeEntry(assignment, readable.get(assignment.id))
+            for assignment in assignments
+            if assignment.reviewer_id != viewer.id
+        ]
+        return entries if oversees_reviews(viewer) else [entry for entry in entries if entry.review is not None]
+
+    return trip.then(build, application_assignments_in(trip, application))
 
 
 def review_page(
@@ -139,33 +142,53 @@ def review_page(
 
 
 def _review_page(viewer: User, application: Application, now: dt.datetime, listed: RoundGroup | None) -> ReviewPage:
+    """Every part the viewer may see, read in one trip."""
+    trip = OneTrip(db.session)
+    for collection in (Application.documents, Application.referees, Application.education):
+        trip.collection(application, collection)
     assignment = reviewable_assignment(viewer, application)
     sees_others = can_see_reviews(viewer, application)
     letters_visible = can_read_letters(viewer, application)
+    nothing = trip.then(lambda: None)
     if assignment is None:
-        reviewer_progress = None
+        reviewer_progress = nothing
+    elif listed:
+        reviewer_progress = trip.then(lambda: progress_in(listed, application, now))
     else:
-        reviewer_progress = progress_in(listed, application, now) if listed else progress(viewer, application, now)
+        reviewer_progress = progress_read_in(trip, viewer, application, now)
+    others = committee_entries_in(trip, viewer, application) if sees_others else trip.then(list)
+    statements = statements_in(trip, application) if can_see_statements(viewer, application) else nothing
+    words = words_in(trip, application.round_id)
+    trip.run()
     return ReviewPage(
         application=application,
         assignment=assignment,
         closed_reason=closed_reason(application, now) if assignment is not None else None,
         sees_others=sees_others,
         oversees=oversees_reviews(viewer),
-        others=committee_entries(viewer, application) if sees_others else [],
-        statements=statements_of(application) if can_see_statements(viewer, application) else None,
+        others=others.value,
+        statements=statements.value,
         letters_visible=letters_visible,
         documents=readable_documents(application, letters_visible),
-        words=words_for(application.intake_round),
-        progress=reviewer_progress,
+        words=words.value,
+        progress=reviewer_progress.value,
     )
 
 
 def visible_statements(viewer: User, application: Application) -> list[SupervisorStatement]:
     """The statements the viewer may read, the German side first: all of them for the assigned committee and the
     coordinators; a chosen supervisor their own, and the partner's once both have answered; nobody else any."""
+    return OneTrip.alone(db.session, visible_statements_in, viewer, application)
+
+
+def visible_statements_in(trip: OneTrip, viewer: User, application: Application) -> Pending[list[SupervisorStatement]]:
+    """visible_statements, read in the trip (a chosen supervisor's two are read after it)."""
     if can_see_statements(viewer, application):
-        return statements_of(application)
+        return statements_in(trip, application)
+    return trip.then(lambda: _own_and_partners(viewer, application))
+
+
+def _own_and_partners(viewer: User, application: Application) -> list[SupervisorStatement]:
     profile = chosen_profile(viewer, application)
     if profile is None or not may_state(viewer, application):
         return []

@@ -10,15 +10,17 @@ while a page is read (`standings_read_once`) it is read once, however many of th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, true
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, true
+from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.interfaces import ORMOption
 
 from portal import db
 from portal.accounts.models import User
@@ -128,18 +130,45 @@ def standing_of(user: User, application: Application) -> Standing:
     key = (user.id, application.id)
     if kept is not None and key in kept:
         return kept[key]
+    row = db.session.execute(_standing_query(user, application.id)).one_or_none()
+    # None: an application no longer stored, no part for anyone
+    return _keep(user, application.id, *row) if row is not None else Standing(None, False)
+
+
+def read_with_standing(user: User, options: Sequence[ORMOption] = ()) -> Callable[[int], Application | None]:
+    """How to read an application (loaded with options) with the user's standing towards it, in one query (for
+    application_for): within standings_read_once the page's checks then ask no more."""
+
+    def read(application_id: int) -> Application | None:
+        query = _standing_query(user, application_id).add_columns(Application).options(*options)
+        row = db.session.execute(query).one_or_none()
+        if row is None:
+            return None
+        _keep(user, application_id, *row[:3])
+        return row[3]
+
+    return read
+
+
+def _standing_query(user: User, application_id: int) -> Select[Any]:
     mine = and_(ReviewAssignment.application_id == Application.id, ReviewAssignment.reviewer_id == user.id)
-    query = (
-        select(ReviewAssignment, conflicted(user.id, user.email))
+    return (
+        select(ReviewAssignment, Review, conflicted(user.id, user.email))
         .select_from(Application)
         .outerjoin(ReviewAssignment, mine)
-        .where(Application.id == application.id)
-        .options(joinedload(ReviewAssignment.review))
+        .outerjoin(Review, Review.assignment_id == ReviewAssignment.id)
+        .where(Application.id == application_id)
     )
-    row = db.session.execute(query).one_or_none()  # None: an application no longer stored, no part for anyone
-    standing = Standing(row[0], bool(row[1])) if row is not None else Standing(None, False)
+
+
+def _keep(user: User, application_id: int, assignment: ReviewAssignment | None, review: Any, hit: Any) -> Standing:
+    """The standing read, its assignment's review set as loaded, kept while the page is read."""
+    if assignment is not None:
+        set_committed_value(assignment, "review", review)
+    standing = Standing(assignment, bool(hit))
+    kept = _read_once.get()
     if kept is not None:
-        kept[key] = standing
+        kept[(user.id, application_id)] = standing
     return standing
 
 

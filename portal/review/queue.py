@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
 from portal import db
 from portal.accounts.models import User
 from portal.applications.models import Application
+from portal.core.one_trip import OneTrip, Pending
 from portal.review.models import Review, ReviewAssignment
 from portal.review.permissions import JUDGED_STATES, OPEN_FOR_REVIEW, conflicted
 from portal.review.services import ReviewStatus, RoundGroup, deadline_passed
@@ -35,6 +37,11 @@ class Progress:
 
 def progress(user: User, application: Application, now: dt.datetime) -> Progress:
     """The reviewer's progress in the application's round and the next open review after it (one query)."""
+    return OneTrip.alone(db.session, progress_read_in, user, application, now)
+
+
+def progress_read_in(trip: OneTrip, user: User, application: Application, now: dt.datetime) -> Pending[Progress]:
+    """progress, read in the trip."""
     query = (
         select(Application.id, Application.state, Review.submitted_at)
         .select_from(ReviewAssignment)
@@ -48,11 +55,15 @@ def progress(user: User, application: Application, now: dt.datetime) -> Progress
         )
         .order_by(Application.reference, Application.id)
     )
-    rows = [
-        (application_id, submitted_at is not None, state in OPEN_FOR_REVIEW)
-        for application_id, state, submitted_at in db.session.execute(query)
-    ]
-    return _progress(rows, application, now)
+
+    def build(found: list[Any]) -> Progress:
+        rows = [
+            (application_id, submitted_at is not None, state in OPEN_FOR_REVIEW)
+            for application_id, state, submitted_at in found
+        ]
+        return _progress(rows, application, now)
+
+    return trip.then(build, trip.rows(query))
 
 
 def progress_in(group: RoundGroup, application: Application, now: dt.datetime) -> Progress:

@@ -20,8 +20,9 @@ from sqlalchemy.orm import aliased, defaultload, joinedload
 
 from portal import db
 from portal.accounts.models import User
-from portal.applications.models import Application, Decision, display_name
+from portal.applications.models import Application, Decision
 from portal.core.i18n import translated
+from portal.core.one_trip import OneTrip, Pending
 from portal.core.pagination import Page, clamp_page, offset_of, page_number
 from portal.interviews.notes import InterviewSummary, ranking_columns, summary_of
 from portal.review.models import (
@@ -33,7 +34,7 @@ from portal.review.models import (
     StatementAnswer,
     SupervisorStatement,
 )
-from portal.review.permissions import JUDGED_STATES, OPEN_FOR_REVIEW
+from portal.review.permissions import JUDGED_STATES
 from portal.review.statements import both_agree
 from portal.supervisors.models import ResearchField, SupervisorProfile, University
 
@@ -198,13 +199,17 @@ def _row(application: Application, german: Any, chinese: Any, *interview: Any) -
 
 
 def _add_reviews(rows: dict[int, RankingRow], ids: Select | None = None) -> None:
-    """Each row's assignments and submitted reviews, in one narrow statement for all of them (plain columns: a row of
-    every entity per review would cost the ORM more than the page's rendering); `ids` selects the rows' ids where
-    they are many (a whole round), else they are listed."""
-    if not rows:
-        return
+    """Each row's assignments and submitted reviews, in one narrow statement for all of them; `ids` selects the rows'
+    ids where they are many (a whole round), else they are listed."""
+    if rows:
+        _fill_reviews(rows, db.session.execute(_reviews_of(ids if ids is not None else list(rows))))
+
+
+def _reviews_of(ids: Select | list[int]) -> Select:
+    """The assignments and reviews of the applications, as plain columns (a row of every entity per review would cost
+    the ORM more than the page's rendering)."""
     reviewer = aliased(User)
-    query = (
+    return (
         select(
             ReviewAssignment.application_id,
             reviewer.name,
@@ -215,11 +220,15 @@ def _add_reviews(rows: dict[int, RankingRow], ids: Select | None = None) -> None
         )
         .join(reviewer, reviewer.id == ReviewAssignment.reviewer_id)
         .outerjoin(Review, Review.assignment_id == ReviewAssignment.id)
-        .where(ReviewAssignment.application_id.in_(ids if ids is not None else list(rows)))
+        .where(ReviewAssignment.application_id.in_(ids))
         .order_by(ReviewAssignment.application_id, reviewer.name, ReviewAssignment.id)
     )
+
+
+def _fill_reviews(rows: dict[int, RankingRow], found: Iterable[Any]) -> None:
+    """Each row's number of assignments and its submitted reviews, from _reviews_of's rows."""
     labels: dict[Recommendation | None, str] = {None: ""}
-    for application_id, reviewer_name, submitted_at, recommendation, comment, *scores in db.session.execute(query):
+    for application_id, reviewer_name, submitted_at, recommendation, comment, *scores in found:
         row = rows[application_id]
         row.assigned += 1
         if submitted_at is None:
@@ -331,43 +340,25 @@ def _page_rows(ids: Select, keys: list[tuple[Any, bool]], number: int, per_page:
 
 
 def row_for(application: Application) -> RankingRow:
-    """The ranking's view of a single application (for the decision page), whatever its state."""
-    rows = _rows_for([application.id])
-    return rows[0] if rows else RankingRow(application)
+    """The ranking's view of a single application (for the decision page), whatever its state (one statement)."""
+    return OneTrip.alone(db.session, row_for_in, application)
 
 
-@dataclass(frozen=True)
-class Disagreement:
-    """An application whose reviewers disagree strongly, for a list of things to look at."""
-
-    application_id: int
-    reference: str | None
-    name: str
-    spread: float
-
-
-def disagreements(round_id: int, *, limit: int = 20) -> list[Disagreement]:
-    """The round's applications still without a decision whose submitted reviews lie DISAGREEMENT_SPREAD or more
-    apart (as RankingRow.large_disagreement says), the largest spread first: one query."""
-    # The totals kept on write: the means are sums over the same number of criteria, so compare the gaps of the sums,
-    # exactly, in integers.
-    query = (
-        select(Application.id, Application.reference, Application.family_name, Application.given_names, User.name)
-        .add_columns(ReviewTotals.gap)
-        .join(ReviewTotals, ReviewTotals.application_id == Application.id)
-        .join(User, User.id == Application.applicant_id)
-        .where(
-            Application.round_id == round_id,
-            Application.state.in_(OPEN_FOR_REVIEW),
-            ReviewTotals.gap >= DISAGREEMENT_SPREAD * len(CRITERIA),
-        )
-        .order_by(ReviewTotals.gap.desc(), Application.reference)
-        .limit(limit)
+def row_for_in(trip: OneTrip, application: Application) -> Pending[RankingRow]:
+    """row_for, read in the trip: the row's columns (the supervisors' answers, the interview) and its reviews."""
+    columns = trip.rows(
+        select(
+            _answer(Application.german_supervisor_id), _answer(Application.chinese_supervisor_id), *ranking_columns()
+        ).where(Application.id == application.id)
     )
-    return [
-        Disagreement(id_, reference, display_name(family, given, account), gap_ / len(CRITERIA))
-        for id_, reference, family, given, account, gap_ in db.session.execute(query)
-    ]
+    reviews = trip.rows(_reviews_of([application.id]))
+
+    def build(columns: list[Any], reviews: list[Any]) -> RankingRow:
+        row = _row(application, *columns[0]) if columns else RankingRow(application)
+        _fill_reviews({application.id: row}, reviews)
+        return row
+
+    return trip.then(build, columns, reviews)
 
 
 def round_counts() -> dict[int, dict[str, int]]:

@@ -21,6 +21,7 @@ from portal import db
 from portal.accounts.models import User
 from portal.applications.models import Application, IntakeRound
 from portal.core import audit
+from portal.core.one_trip import OneTrip, Pending, attach
 from portal.core.rules import RuleViolation
 from portal.core.templating import current_language
 from portal.core.versions import check_version, flush_new_or_stale, version_of
@@ -123,8 +124,25 @@ def texts_for_editing(intake: IntakeRound) -> tuple[int, RubricTexts]:
 
 def words_for(intake: IntakeRound, language: str | None = None) -> RubricWords:
     """What each score of each criterion means, in language (the page's by default; English where it is empty)."""
+    return _words(rubric_of(intake), language)
+
+
+def words_in(trip: OneTrip, intake_id: int) -> Pending[RubricWords]:
+    """words_for the round, in the page's language, its rubric read in the trip."""
+    rubrics = trip.objects(select(Rubric).where(Rubric.round_id == intake_id))
+    levels = trip.objects(
+        select(RubricLevel).join(Rubric, Rubric.id == RubricLevel.rubric_id).where(Rubric.round_id == intake_id)
+    )
+
+    def build(rubrics: list[Rubric], levels: list[RubricLevel]) -> RubricWords:
+        attach(rubrics, Rubric.levels, levels)
+        return _words(rubrics[0] if rubrics else None, None)
+
+    return trip.then(build, rubrics, levels)
+
+
+def _words(rubric: Rubric | None, language: str | None) -> RubricWords:
     language = language or current_language()
-    rubric = rubric_of(intake)
     levels = {(level.criterion, level.score): level for level in rubric.levels} if rubric is not None else {}
     return {
         criterion: {

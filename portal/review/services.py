@@ -15,7 +15,6 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from portal import db
 from portal.accounts.models import User
@@ -23,6 +22,7 @@ from portal.applications.models import Application, ApplicationState, IntakeRoun
 from portal.applications.queries import SupervisedApplications
 from portal.core import audit
 from portal.core.i18n import translated
+from portal.core.one_trip import OneTrip, Pending, attach
 from portal.core.rules import RuleViolation
 from portal.core.versions import check_version, flush_new_or_stale, version_of
 from portal.review.models import CRITERIA, Recommendation, Review, ReviewAssignment, ReviewRevision, SupervisorStatement
@@ -347,26 +347,54 @@ def assigned_applications(user: User) -> list[RoundGroup]:
 
 
 def application_assignments(application: Application) -> list[ReviewAssignment]:
-    """The application's assignments with reviewer, review and revisions loaded, by reviewer's name."""
-    query = (
-        select(ReviewAssignment)
+    """The application's assignments with reviewer, review and revisions loaded, by reviewer's name (one statement)."""
+    return OneTrip.alone(db.session, application_assignments_in, application)
+
+
+def application_assignments_in(trip: OneTrip, application: Application) -> Pending[list[ReviewAssignment]]:
+    """application_assignments, read in the trip."""
+    rows = trip.objects(
+        select(ReviewAssignment, User, Review)
         .join(User, ReviewAssignment.reviewer_id == User.id)
+        .outerjoin(Review, Review.assignment_id == ReviewAssignment.id)
         .where(ReviewAssignment.application_id == application.id)
-        .options(
-            joinedload(ReviewAssignment.reviewer),
-            joinedload(ReviewAssignment.review).selectinload(Review.revisions),
-        )
         .order_by(User.name, ReviewAssignment.id)
     )
-    return list(db.session.scalars(query).unique())
+    revisions = trip.objects(
+        select(ReviewRevision)
+        .join(Review, Review.id == ReviewRevision.review_id)
+        .join(ReviewAssignment, ReviewAssignment.id == Review.assignment_id)
+        .where(ReviewAssignment.application_id == application.id)
+        .order_by(ReviewRevision.review_id, ReviewRevision.number)
+    )
+
+    def build(rows: list[Any], revisions: list[ReviewRevision]) -> list[ReviewAssignment]:
+        assignments = [assignment for assignment, _reviewer, _review in rows]
+        reviews = [review for _assignment, _reviewer, review in rows if review is not None]
+        attach(assignments, ReviewAssignment.review, reviews)
+        attach(reviews, Review.revisions, revisions)
+        return assignments
+
+    return trip.then(build, rows, revisions)
 
 
 def statements_of(application: Application) -> list[SupervisorStatement]:
-    """The chosen supervisors' statements on the application, the German side first."""
-    query = (
-        select(SupervisorStatement)
+    """The chosen supervisors' statements on the application, the German side first (one statement)."""
+    return OneTrip.alone(db.session, statements_in, application)
+
+
+def statements_in(trip: OneTrip, application: Application) -> Pending[list[SupervisorStatement]]:
+    """statements_of, read in the trip with each statement's supervisor (their account and university)."""
+    rows = trip.objects(
+        select(SupervisorStatement, SupervisorProfile, User, University)
+        .join(SupervisorProfile, SupervisorProfile.id == SupervisorStatement.profile_id)
+        .join(User, User.id == SupervisorProfile.user_id)
+        .join(University, University.id == SupervisorProfile.university_id)
         .where(SupervisorStatement.application_id == application.id)
-        .options(joinedload(SupervisorStatement.profile).lazyload(SupervisorProfile.fields))  # fields: never shown
     )
-    statements = db.session.scalars(query).unique()
-    return sorted(statements, key=lambda s: (s.profile_id != application.german_supervisor_id, s.id))
+
+    def build(rows: list[Any]) -> list[SupervisorStatement]:
+        statements = [statement for statement, *_supervisor in rows]
+        return sorted(statements, key=lambda s: (s.profile_id != application.german_supervisor_id, s.id))
+
+    return trip.then(build, rows)

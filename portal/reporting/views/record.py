@@ -14,7 +14,7 @@ from portal.reporting.permissions import may_open_record
 from portal.reporting.record import RECORD_LOADS, record_for
 from portal.reporting.views import bp
 from portal.review.models import CRITERIA
-from portal.review.permissions import standings_read_once
+from portal.review.permissions import read_with_standing, standings_read_once
 
 
 @bp.get("/staff/applications/<int:application_id>", endpoint="record")
@@ -23,7 +23,8 @@ def record_page(application_id: int):
     # DESIGN ("who may see what"): 404 for whoever must not know the application exists; 403 for its own applicant,
     # who knows it but has no staff record of it.
     with standings_read_once():  # the checks here and the record's ask the same
-        application = application_for(current_user, application_id, can_view, RECORD_LOADS)
+        read = read_with_standing(current_user, RECORD_LOADS)  # a member's standing is read with the application
+        application = application_for(current_user, application_id, can_view, read=read)
         if not may_open_record(current_user, application):
             abort(403)
         record = record_for(current_user._get_current_object(), application)

@@ -18,7 +18,13 @@ from portal.review.assignments import declare_conflict
 from portal.review.forms import ConflictForm, ReviewForm
 from portal.review.models import CRITERIA
 from portal.review.page import PAGE_LOADS, review_page
-from portal.review.permissions import can_review, may_open, reviewable_assignment, standings_read_once
+from portal.review.permissions import (
+    can_review,
+    may_open,
+    read_with_standing,
+    reviewable_assignment,
+    standings_read_once,
+)
 from portal.review.queue import progress
 from portal.review.views import bp
 
@@ -49,7 +55,8 @@ def dashboard():
     workspace = {}
     if next_open:
         with standings_read_once():  # the list's check and the page's ask the same
-            workspace = _workspace(application_for(current_user, next_open, may_open, PAGE_LOADS), now, listed=listed)
+            read = read_with_standing(current_user, PAGE_LOADS)
+            workspace = _workspace(application_for(current_user, next_open, may_open, read=read), now, listed=listed)
     return render_template("review/dashboard.html", groups=groups, now=now, next_open=next_open, **workspace)
 
 
@@ -95,7 +102,8 @@ def _after_saving(application: Application, form: ReviewForm) -> str:
 def application_page(application_id: int):
     if request.method == "GET":
         with standings_read_once():  # the page reads, changes nothing
-            return _render(application_for(current_user, application_id, may_open, PAGE_LOADS))
+            read = read_with_standing(current_user, PAGE_LOADS)
+            return _render(application_for(current_user, application_id, may_open, read=read))
     application = application_for(current_user, application_id, may_open)
     # Only the viewer's own review can be saved here: there is no way to name someone else's.
     assignment = reviewable_assignment(current_user, application) or abort(403)
