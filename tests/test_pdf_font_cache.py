@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import runpy
 from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 
 import pytest
 
+from portal.config import PROJECT_ROOT
 from portal.core import pdf
 from tests.conftest import pdf_text
 
@@ -94,3 +98,15 @@ def test_warming_parses_both_faces_before_any_document(parses):
     assert GERMAN in pdf_text(_document(GERMAN, "de"))
     assert len(parses) == 2
 
+
+def test_gunicorn_warms_each_worker_and_a_missing_font_only_logs(app, parses, monkeypatch, caplog):
+    hooks = runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))
+    worker = SimpleNamespace(wsgi=app, log=logging.getLogger("tests.gunicorn"))
+    hooks["post_worker_init"](worker)
+    assert len(parses) == 2
+
+    monkeypatch.setitem(app.config, "PDF_CJK_FONT", "/nowhere/font.ttc")
+    with caplog.at_level(logging.WARNING, logger="tests.gunicorn"):
+        hooks["post_worker_init"](worker)  # the worker goes on; a PDF download would report the missing font
+    assert "not parsed at start-up" in caplog.text and "fonts-noto-cjk" in caplog.text
+    assert len(parses) == 2
