@@ -1,6 +1,6 @@
 """Gunicorn's settings for the portal, read from the working directory when gunicorn starts there (README, Production).
 
-Only a hook: each worker parses the PDF font when it starts (some 0.4 s), so that its first PDF does not wait for it.
+Only a hook: each worker parses the PDF font when it starts (some 0.5 s), so that its first PDF does not wait for it.
 """
 
 from __future__ import annotations
