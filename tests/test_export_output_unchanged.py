@@ -1,5 +1,6 @@
 """The shortcuts taken for speed leave the exports' bytes as they were: a CSV's rows are written exactly as cell_value
-gives their cells, and a PDF is the same whether its font's unembedded tables are dropped before it is written or not.
+gives their cells, and a PDF is the same whether its font's unembedded tables are dropped before it is written or not,
+and whether its font's faces come from the process's parse or are parsed for it by fpdf2's add_font.
 """
 
 from __future__ import annotations
@@ -44,3 +45,16 @@ def test_dropping_the_fonts_unembedded_tables_leaves_the_pdf_as_it_was(app, monk
         kept, document = _document()
         assert all("cmap" in font.ttfont for font in document.fonts.values())
     assert dropped == kept and b"/FontFile3" in dropped
+
+
+def test_faces_parsed_once_per_process_write_the_pdf_that_add_font_wrote(app, monkeypatch):
+    with app.app_context():
+        cached = _document()[0]
+        cached_again = _document()[0]
+
+        def add_font(document: pdf.PortalPDF, style: str, font: pdf.FontFile) -> None:
+            document.add_font(pdf.FAMILY, style, fname=font.path, collection_font_number=font.index)
+
+        monkeypatch.setattr(pdf.PortalPDF, "_add_face", add_font)
+        parsed_for_it = _document()[0]
+    assert cached == cached_again == parsed_for_it and b"/FontFile3" in cached
