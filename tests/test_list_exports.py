@@ -7,15 +7,17 @@ import datetime as dt
 
 import pytest
 from flask_babel import force_locale
+from sqlalchemy import event, select
 
 from portal import db
 from portal.applications.models import ApplicationState, DecisionOutcome
 from portal.core import exports, streaming
 from portal.core.countries import country_name
+from portal.db import get_engine
 from portal.reporting import list_exports, lists, offices
 from portal.reporting.lists import ListFilter, ListRow, ListSort
 from portal.reporting.offices import OfficeFilter
-from portal.supervisors.models import Country, ResearchField
+from portal.supervisors.models import Country, ResearchField, SupervisorProfile
 from tests.factories import IntakeRoundFactory, light_application, supervisor
 
 S = ApplicationState
@@ -97,3 +99,25 @@ def test_an_office_export_is_the_office_lists_rows_cell_by_cell(intake, language
         where, order = offices.office_conditions(filters), offices.office_order()
         exported = list(list_exports.exported_rows(list_exports.OFFICE_COLUMNS, where, order))
     assert len(expected) == 4 and [list(row) for row in exported] == expected
+
+
+def test_each_supervisor_is_read_once_when_the_export_first_meets_them(app, intake):
+    profiles = set(db.session.scalars(select(SupervisorProfile.id)))
+    read: list[int] = []
+
+    def supervisors_read(_connection, _cursor, statement, parameters, *_args) -> None:
+        if "FROM supervisor_profiles" in statement:
+            read.extend(parameters.values() if isinstance(parameters, dict) else parameters)  # PostgreSQL's by name
+
+    filters = ListFilter(round_id=intake.id)
+    event.listen(get_engine(app), "before_cursor_execute", supervisors_read)
+    try:
+        rows = list(list_exports.exported_rows(list_exports.APPLICATION_COLUMNS, lists.filter_conditions(filters), []))
+    finally:
+        event.remove(get_engine(app), "before_cursor_execute", supervisors_read)
+    assert len(rows) == 7 and sorted(read) == sorted(profiles) and len(profiles) == 3
+
+
+def test_a_supervisor_no_longer_there_is_shown_as_none():
+    supervisors = list_exports.Supervisors("en")
+    assert supervisors.name_cells([None, 10**9]) == ["", ""] and supervisors.university_cells([10**9]) == [""]

@@ -246,11 +246,6 @@ def rows_query(language: str) -> Select:
         Decision.outcome.label("decision"),
         Decision.released_at.label("decision_released_at"),
     ).select_from(Application)
-    return with_people(query, joined)
-
-
-def with_people(query: Select, joined: SupervisedApplications) -> Select:
-    """query (which reads Application) with the applicant, both supervisors and the decision joined."""
     return joined.join(query).outerjoin(Decision, Decision.application_id == Application.id)
 
 
