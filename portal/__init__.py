@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from portal import db
 from portal.config import PROJECT_ROOT, check_config, load_config
 from portal.core import errors, ids, jobs, security, security_events, templating
-from portal.core.i18n import select_locale, select_timezone
+from portal.core.i18n import load_languages, select_locale, select_timezone
 from portal.extensions import babel, csrf, limiter, login_manager
 
 
@@ -35,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     jobs.init_app(app)
     register_cli(app)
+    load_languages(app)
     return app
 
 
