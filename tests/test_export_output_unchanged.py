@@ -30,6 +30,7 @@ def test_cells_made_a_column_at_a_time_are_what_cell_value_gives():
     dates = [dt.date(1998, 5, 17), dt.date(5, 1, 2), None]
     in_shanghai = dt.timezone(dt.timedelta(hours=8))
     moments = [dt.datetime(2027, 3, 1, 10, 30, 15, 999999, tzinfo=dt.UTC), dt.datetime(2027, 3, 1, tzinfo=in_shanghai)]
+    moments.append(dt.datetime(5, 1, 2, 3, 4, 5, tzinfo=dt.UTC))
     for cells, values in [
         (exports.text_cells, texts),
         (exports.number_cells, numbers),
@@ -37,7 +38,7 @@ def test_cells_made_a_column_at_a_time_are_what_cell_value_gives():
         (exports.moment_cells, [*moments, None]),
     ]:
         assert cells(values) == [exports.cell_value(value) for value in values]
-    assert exports.moment_cells(moments) == ["2027-03-01T10:30:15Z", "2027-02-28T16:00:00Z"]
+    assert exports.moment_cells(moments) == ["2027-03-01T10:30:15Z", "2027-02-28T16:00:00Z", "0005-01-02T03:04:05Z"]
 
 
 def test_label_cells_give_each_codes_label_neutralised_and_an_unknown_code_as_itself():

@@ -106,7 +106,12 @@ def date_cells(values: Iterable[dt.date | None]) -> list[str]:
 
 def moment_cells(values: Iterable[dt.datetime | None]) -> list[str]:
     """Moments as utc_iso writes them; None as ""."""
-    return [utc_iso(value) for value in values]
+    moments = [None if value is None else value.astimezone(dt.UTC) for value in values]
+    # One %-format of the fields takes half the time of isoformat() and its "+00:00" replaced, on every row.
+    return [
+        "" if m is None else "%04d-%02d-%02dT%02d:%02d:%02dZ" % (m.year, m.month, m.day, m.hour, m.minute, m.second)  # noqa: UP031
+        for m in moments
+    ]
 
 
 class _Labels(dict):
