@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
@@ -36,6 +37,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     jobs.init_app(app)
     register_cli(app)
     load_languages(app)
+    # What is built by now lives as long as the process; frozen, a full garbage collection no longer goes through its
+    # ~450,000 objects (pypinyin's dictionary, CLDR data, modules): 200-300 ms of whichever request set it off.
+    gc.freeze()
     return app
 
 
