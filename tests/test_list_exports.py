@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from portal import db
 from portal.applications.models import ApplicationState, DecisionOutcome
@@ -121,3 +121,11 @@ def test_each_supervisor_is_read_once_when_the_export_first_meets_them(app, inta
 def test_a_supervisor_no_longer_there_is_shown_as_none():
     supervisors = list_exports.Supervisors("en")
     assert supervisors.name_cells([None, 10**9]) == ["", ""] and supervisors.university_cells([10**9]) == [""]
+
+
+def test_a_streamed_query_is_planned_for_all_its_rows_and_sorts_in_memory_on_postgresql():
+    if db.session.connection().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's planner settings")
+    query = select(*map(func.current_setting, ("cursor_tuple_fraction", "jit", "work_mem")))
+    (settings,) = [row for batch in streaming.stream_batches(query) for row in batch]
+    assert tuple(settings) == ("1", "off", "32MB")
