@@ -74,8 +74,8 @@ class Supervisors:
 
 
 @dataclass
-class Made:
-    """What an export makes its cells with: its language, and what its columns read once for all rows."""
+class PerExport:
+    """What an export's columns make their cells with, once for all its rows: its language, the supervisors it meets."""
 
     language: str
 
@@ -92,7 +92,7 @@ class ExportColumn:
     title: Any
     width: int
     reads: tuple[Any, ...]
-    cells: Callable[[Made], Cells]
+    cells: Callable[[PerExport], Cells]
 
 
 def _stored(column: Any) -> ColumnElement[str]:
@@ -100,25 +100,25 @@ def _stored(column: Any) -> ColumnElement[str]:
     return type_coerce(column, String)
 
 
-def _as(cells: Cells) -> Callable[[Made], Cells]:
+def _as(cells: Cells) -> Callable[[PerExport], Cells]:
     """Cells made the same way in every export."""
-    return lambda _made: cells
+    return lambda _export: cells
 
 
-def _enum_labels(enum_class: Any) -> Callable[[Made], Cells]:
-    return lambda _made: label_cells({member.value: member.label for member in enum_class})
+def _enum_labels(enum_class: Any) -> Callable[[PerExport], Cells]:
+    return lambda _export: label_cells({member.value: member.label for member in enum_class})
 
 
-def _countries(_made: Made) -> Cells:
+def _countries(_export: PerExport) -> Cells:
     return label_cells(dict(country_choices()))
 
 
-def _supervisor_names(made: Made) -> Cells:
-    return made.supervisors.name_cells
+def _supervisor_names(export: PerExport) -> Cells:
+    return export.supervisors.name_cells
 
 
-def _universities(made: Made) -> Cells:
-    return made.supervisors.university_cells
+def _universities(export: PerExport) -> Cells:
+    return export.supervisors.university_cells
 
 
 APPLICATION_COLUMNS: tuple[ExportColumn, ...] = (
@@ -159,8 +159,8 @@ def exported_rows(
         .join(APPLICANT, APPLICANT.id == Application.applicant_id)
         .outerjoin(Decision, Decision.application_id == Application.id)
     )
-    made = Made(current_language())
-    makers = [(column.cells(made), len(column.reads)) for column in columns]
+    export = PerExport(current_language())
+    makers = [(column.cells(export), len(column.reads)) for column in columns]
     for batch in stream_batches(query.where(*where).order_by(*order)):
         values = list(zip(*batch, strict=True))  # the batch column by column
         cells, start = [], 0

@@ -2,7 +2,7 @@
 
 Every list is read with one narrow query: only the columns a row shows, the supervisors, their universities, the
 decision and the number of letters received joined in, whatever the number of applications. A page adds one count.
-The exports read the same applications, joins, filters and order, with exactly their columns (list_exports.py).
+The exports read the same applications, by the same filters and order, with exactly their columns (list_exports.py).
 """
 
 from __future__ import annotations
