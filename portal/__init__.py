@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
@@ -11,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from portal import db
 from portal.config import PROJECT_ROOT, check_config, load_config
 from portal.core import errors, ids, jobs, security, security_events, templating
-from portal.core.i18n import select_locale, select_timezone
+from portal.core.i18n import load_languages, select_locale, select_timezone
 from portal.extensions import babel, csrf, limiter, login_manager
 
 
@@ -35,6 +36,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     jobs.init_app(app)
     register_cli(app)
+    load_languages(app)
+    # What is built by now lives as long as the process; frozen, a full garbage collection no longer goes through its
+    # ~450,000 objects (pypinyin's dictionary, CLDR data, modules): 200-300 ms of whichever request set it off.
+    gc.freeze()
     return app
 
 

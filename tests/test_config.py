@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from portal import create_app
@@ -47,3 +49,10 @@ def test_production_refuses_per_process_throttling(monkeypatch):
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
     with pytest.raises(ConfigurationError, match="RATELIMIT_STORAGE_URI"):
         create_app()
+
+
+def test_what_the_app_built_is_left_out_of_garbage_collection(other_app):
+    gc.unfreeze()  # what earlier apps froze is collected again, until the next one is built
+    assert gc.get_freeze_count() == 0
+    app = other_app()
+    assert gc.get_freeze_count() > 100_000 and not any(found is app for found in gc.get_objects())

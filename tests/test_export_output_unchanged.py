@@ -1,6 +1,7 @@
 """The shortcuts taken for speed leave the exports' bytes as they were: a CSV's rows are written exactly as cell_value
-gives their cells, and a PDF is the same whether its font's unembedded tables are dropped before it is written or not,
-and whether its font's faces come from the process's parse or are parsed for it by fpdf2's add_font.
+gives their cells (one by one, or a column of a batch at a time), and a PDF is the same whether its font's unembedded
+tables are dropped before it is written or not, and whether its font's faces come from the process's parse or are
+parsed for it by fpdf2's add_font.
 """
 
 from __future__ import annotations
@@ -22,6 +23,39 @@ def test_csv_rows_are_written_exactly_as_their_cell_values():
     csv.writer(expected).writerows([[exports.cell_value(value) for value in row], [None], [""]])
     body = b"".join(exports.csv_chunks(["h"], [row, [None], [""]]))
     assert body == b"\xef\xbb\xbfh\r\n" + expected.getvalue().encode()
+
+
+def test_cells_made_a_column_at_a_time_are_what_cell_value_gives():
+    texts = ["=1+1", "-3", "@x", "\tx", "\rx", "'=x", "Wang", "王小明", "", 'a "b", c', None]
+    numbers = [0, -3, 2.5, 12, None]
+    dates = [dt.date(1998, 5, 17), dt.date(5, 1, 2), None]
+    in_shanghai = dt.timezone(dt.timedelta(hours=8))
+    moments = [dt.datetime(2027, 3, 1, 10, 30, 15, 999999, tzinfo=dt.UTC), dt.datetime(2027, 3, 1, tzinfo=in_shanghai)]
+    moments.append(dt.datetime(5, 1, 2, 3, 4, 5, tzinfo=dt.UTC))
+    for cells, values in [
+        (exports.text_cells, texts),
+        (exports.number_cells, numbers),
+        (exports.date_cells, dates),
+        (exports.moment_cells, [*moments, None]),
+    ]:
+        assert cells(values) == [exports.cell_value(value) for value in values]
+    assert exports.moment_cells(moments) == ["2027-03-01T10:30:15Z", "2027-02-28T16:00:00Z", "0005-01-02T03:04:05Z"]
+
+
+def test_label_cells_give_each_codes_label_neutralised_and_an_unknown_code_as_itself():
+    cells = exports.label_cells({"admit": "Admitted", "odd": "=odd", "de": Markup("Deutschland")})
+    codes = ["admit", "odd", "de", "XX", "-x", "", None]
+    assert cells(codes) == ["Admitted", "'=odd", "Deutschland", "XX", "'-x", "", ""]
+    assert all(cell.__class__ is str for cell in cells(codes))
+
+
+def test_converted_rows_are_written_as_they_are():
+    rows = [["=1+1", None, True, 3, dt.date(1998, 5, 17), dt.datetime(2027, 3, 1, 9, 30, tzinfo=dt.UTC)], ["x"] * 6]
+    converted = [[exports.cell_value(value) for value in row] for row in rows]
+    written = b"".join(exports.csv_chunks(["h"], converted, converted=True))
+    assert written == b"".join(exports.csv_chunks(["h"], rows))
+    # Nothing is converted again: a cell is written as the csv module writes it.
+    assert b"".join(exports.csv_chunks(["h"], [[True, None]], converted=True)).endswith(b"\r\nTrue,\r\n")
 
 
 def _document() -> tuple[bytes, pdf.PortalPDF]:

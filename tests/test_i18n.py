@@ -92,3 +92,22 @@ def test_a_label_kept_per_language_follows_the_language_it_is_asked_in(app):
         with force_locale("de"):  # a label with variables is not kept: each value its own text
             first, second = (translated(_l("Ranking of %(round)s", round=name)) for name in ("A", "B"))
             assert (first, second) == ("Rangliste: A", "Rangliste: B")
+
+
+def test_each_languages_catalogue_and_country_names_are_loaded_when_the_app_is_built(app, other_app, monkeypatch):
+    from flask_babel import get_babel
+
+    import portal
+    from portal.core import countries, i18n
+
+    with app.app_context():
+        catalogues = get_babel().instance.domain_instance.cache
+    catalogues.clear()  # loaded again by whatever needs them next
+    named: list[str] = []
+    monkeypatch.setattr(countries, "_countries", lambda language: named.append(language) or ())
+    i18n.load_languages(app)
+    assert sorted(named) == ["de", "en", "zh"]
+    assert {language for language, _domain in catalogues} == {"de", "en", "zh"}
+    built: list[object] = []
+    monkeypatch.setattr(portal, "load_languages", built.append)
+    assert built == [other_app()]

@@ -3,6 +3,8 @@ row to a temporary file, formula-injection neutralisation, and the download resp
 
 Neither format ever holds the whole table in memory: the CSV is produced chunk by chunk while the rows are read, the
 XLSX goes through XlsxWriter's constant_memory mode (each row is written to disk as soon as the next one starts).
+A long export may convert its cells a column of a batch of rows at a time (text_cells, label_cells, ...) and hand the
+CSV rows that are already converted.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import datetime as dt
 import io
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import IO, Any
 
@@ -42,7 +44,7 @@ def utc_iso(moment: dt.datetime | None) -> str:
     """A moment in UTC, ISO 8601 to the second: 2027-03-01T09:30:00Z (empty when there is none)."""
     if moment is None:
         return ""
-    return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _date_text(value: dt.date) -> str:
@@ -82,13 +84,63 @@ def cell_value(value: Cell) -> str | int | float:
     return neutralise(str(value))
 
 
+# --- A column of cells at once -----------------------------------------------------------------------------------
+# Each gives for a column's values (of a batch of rows) what cell_value gives for each: one comprehension or dict
+# lookup per cell instead of a Python call, which cost most of a 20,000-row export.
+
+
+def text_cells(values: Iterable[str | None]) -> list[str]:
+    """Texts (str or None, as the database gives them), neutralised; None as ""."""
+    return ["" if value is None else ("'" + value if value.startswith(FORMULA_TRIGGERS) else value) for value in values]
+
+
+def number_cells(values: Iterable[int | float | None]) -> list[int | float | str]:
+    """Numbers (int or float, not bool) as they are; None as ""."""
+    return ["" if value is None else value for value in values]
+
+
+def date_cells(values: Iterable[dt.date | None]) -> list[str]:
+    """Dates (not moments) as ISO 8601 text; None as ""."""
+    return ["" if value is None else value.isoformat() for value in values]
+
+
+def moment_cells(values: Iterable[dt.datetime | None]) -> list[str]:
+    """Moments as utc_iso writes them; None as ""."""
+    moments = [None if value is None else value.astimezone(dt.UTC) for value in values]
+    # One %-format of the fields takes half the time of isoformat() and its "+00:00" replaced, on every row.
+    return [
+        "" if m is None else "%04d-%02d-%02dT%02d:%02d:%02dZ" % (m.year, m.month, m.day, m.hour, m.minute, m.second)  # noqa: UP031
+        for m in moments
+    ]
+
+
+class _Labels(dict):
+    """Cells by code; a code without a label stands for itself."""
+
+    def __missing__(self, code: Any) -> str:
+        return neutralise(str(code))
+
+
+def label_cells(labels: Mapping[Any, Any]) -> Callable[[Iterable[Any]], list[str]]:
+    """The cells of coded values (stored enum values, country codes): each code's label (str() of it, neutralised once
+    per export), a code without a label as its own text, None and "" as ""."""
+    known = _Labels({None: "", "": ""})
+    known.update((code, neutralise(str(label))) for code, label in labels.items())
+    return lambda codes: list(map(known.__getitem__, codes))  # dict lookups in C, no Python call per cell
+
+
 # --- CSV ---------------------------------------------------------------------------------------------------------
 
 
 def csv_chunks(
-    header: Sequence[str], rows: Iterable[Sequence[Cell]], *, chunk_rows: int | None = None
+    header: Sequence[str],
+    rows: Iterable[Sequence[Cell]],
+    *,
+    chunk_rows: int | None = None,
+    converted: bool = False,
 ) -> Iterator[bytes]:
-    """The CSV as UTF-8 byte chunks: the byte order mark and the header first, then the rows as they are read."""
+    """The CSV as UTF-8 byte chunks: the byte order mark and the header first, then the rows as they are read.
+    converted: the rows' cells are already what cell_value gives (and are written as they are)."""
     chunk_rows = chunk_rows or CSV_CHUNK_ROWS
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -97,7 +149,7 @@ def csv_chunks(
     yield _take(buffer)  # the download starts before the first row is read
     rows = iter(rows)
     while chunk := list(islice(rows, chunk_rows)):
-        writer.writerows(map(_csv_cells, chunk))
+        writer.writerows(chunk if converted else map(_csv_cells, chunk))
         yield _take(buffer)
 
 

@@ -8,10 +8,9 @@ streams (the count comes from the same filters, in the same transaction as the a
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from operator import attrgetter
 from typing import IO, Any, Generic, TypeVar
 
 from flask_babel import force_locale
@@ -21,12 +20,12 @@ from flask_babel import lazy_gettext as _l
 from portal.accounts.models import User
 from portal.applications.models import IntakeRound
 from portal.core import audit
-from portal.core.countries import country_name
 from portal.core.exports import Cell, csv_chunks, safe_filename, xlsx_tempfile
 from portal.core.timeutil import utcnow
 from portal.reporting import lists, offices, pairings
 from portal.reporting.application_pdf import supervisor_line
-from portal.reporting.lists import ListFilter, ListRow
+from portal.reporting.list_exports import APPLICATION_COLUMNS, OFFICE_COLUMNS, exported_rows
+from portal.reporting.lists import ListFilter
 from portal.reporting.offices import OfficeFilter
 from portal.reporting.pairings import PairingFilter, PairingRow
 from portal.review.models import CRITERIA
@@ -50,44 +49,16 @@ class ExportFormat(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Column(Generic[T]):
-    """A column of an export: its title (translated when the export is made), its value per row, its Excel width;
-    `same` (for translated labels): the value is computed once per distinct `same(row)` of an export, not per row."""
+    """A column of an export made from row objects: its title (translated when the export is made), its value per
+    row, its Excel width."""
 
     title: Any
     value: Callable[[T], Cell]
     width: int = 18
-    same: Callable[[T], Any] | None = None
 
 
 def _label(value: Any) -> str:
     return value.label if value is not None else ""
-
-
-APPLICATION_COLUMNS: tuple[Column[ListRow], ...] = (
-    Column(_l("Reference"), attrgetter("reference"), 15),
-    Column(_l("State"), lambda r: r.state.label, 14, same=attrgetter("state")),
-    Column(_l("Family name"), attrgetter("family_name")),
-    Column(_l("Given names"), attrgetter("given_names")),
-    Column(_l("Native name"), attrgetter("native_name"), 14),
-    Column(_l("Email"), attrgetter("email"), 28),
-    Column(_l("Nationality"), lambda r: country_name(r.nationality), 16, same=attrgetter("nationality")),
-    Column(_l("Date of birth"), attrgetter("date_of_birth"), 12),
-    Column(_l("Research field"), lambda r: _label(r.research_field), 22, same=attrgetter("research_field")),
-    Column(_l("Proposal title"), attrgetter("proposal_title"), 40),
-    Column(_l("German supervisor"), attrgetter("german_supervisor"), 24),
-    Column(_l("University of the German supervisor"), attrgetter("german_university"), 28),
-    Column(_l("Chinese supervisor"), attrgetter("chinese_supervisor"), 24),
-    Column(_l("University of the Chinese supervisor"), attrgetter("chinese_university"), 28),
-    # A number, not "1/2": Excel would read "1/2" in a CSV as a date (2 January).
-    Column(_l("Letters of recommendation received (of 2)"), attrgetter("letters_received"), 12),
-    Column(_l("Decision"), lambda r: _label(r.decision), 14, same=attrgetter("decision")),
-    Column(_l("Submitted at (UTC)"), attrgetter("submitted_at"), 21),
-)
-
-OFFICE_COLUMNS: tuple[Column[ListRow], ...] = (
-    *APPLICATION_COLUMNS,
-    Column(_l("Decision released at (UTC)"), lambda r: r.decision_released_at, 21),
-)
 
 
 def _side(side: Country) -> str:
@@ -111,41 +82,30 @@ PAIRING_COLUMNS: tuple[Column[PairingRow], ...] = (
 )
 
 
-def _once_per_key(column: Column[T]) -> Callable[[T], Cell]:
-    """The column's value, computed once per distinct key (a label is translated once per export, not per row)."""
-    known: dict[Any, Cell] = {}
-    same, value = column.same, column.value
-
-    def cell(row: T) -> Cell:
-        key = same(row)
-        if key not in known:
-            known[key] = value(row)
-        return known[key]
-
-    return cell
+def cells_of(columns: Sequence[Column[T]], rows: Iterable[T]) -> Iterator[list[Cell]]:
+    """Each row's cells, one column's value after the other."""
+    values = [column.value for column in columns]
+    for row in rows:
+        yield [value(row) for value in values]
 
 
 @dataclass(frozen=True)
-class Table(Generic[T]):
-    """A list to export: its columns and rows, the filters that chose them, and what names and records the export."""
+class Table:
+    """A list to export: its columns and cells, the filters that chose them, and what names and records the export."""
 
     action: str  # the audit event
     name: tuple[str, ...]  # the file name's start: the kind of list, perhaps a university's code
     title: str  # the workbook's sheet
     intake: IntakeRound
     filters: Any  # with audit_details()
-    columns: Sequence[Column[T]]
-    rows: Callable[[], Iterator[T]]
+    columns: Sequence[Any]  # each with its title and its Excel width
+    cells: Callable[[], Iterator[Sequence[Cell]]]  # each row's cells in the columns' order, read as they are written
     count: Callable[[], int]
     language: str | None = None  # the language of its titles and labels, if not the viewer's (an office's list)
+    converted: bool = False  # the cells are already what cell_value gives (the CSV writes them as they are)
 
     def header(self) -> list[str]:
         return [str(column.title) for column in self.columns]
-
-    def cells(self) -> Iterator[list[Cell]]:
-        values = [_once_per_key(column) if column.same else column.value for column in self.columns]
-        for row in self.rows():
-            yield [value(row) for value in values]
 
     def widths(self) -> list[int]:
         return [column.width for column in self.columns]
@@ -168,13 +128,15 @@ class Export:
     size: int | None = None
 
 
-def export(table: Table[Any], export_format: ExportFormat) -> Export:
+def export(table: Table, export_format: ExportFormat) -> Export:
     """The table as CSV or Excel workbook, in the table's language, recorded in the audit log."""
     filename = table.filename(export_format)
     if export_format == ExportFormat.CSV:
         count = table.count()
         _record(table, export_format, count)
-        chunks = _in_language(table.language, lambda: csv_chunks(table.header(), table.cells()))
+        chunks = _in_language(
+            table.language, lambda: csv_chunks(table.header(), table.cells(), converted=table.converted)
+        )
         return Export(export_format, filename, count, chunks=chunks)
     with _locale(table.language):
         content, count, size = xlsx_tempfile(
@@ -198,7 +160,7 @@ def _in_language(language: str | None, chunks: Callable[[], Iterator[bytes]]) ->
         yield from chunks()
 
 
-def _record(table: Table[Any], export_format: ExportFormat, rows: int) -> None:
+def _record(table: Table, export_format: ExportFormat, rows: int) -> None:
     details = {"format": export_format.value, "filters": table.filters.audit_details(), "rows": rows}
     audit.record(table.action, table.intake, details=details)
 
@@ -206,7 +168,7 @@ def _record(table: Table[Any], export_format: ExportFormat, rows: int) -> None:
 # --- The lists -------------------------------------------------------------------------------------------------------
 
 
-def applications_table(intake: IntakeRound, filters: ListFilter) -> Table[ListRow]:
+def applications_table(intake: IntakeRound, filters: ListFilter) -> Table:
     """The filtered applications list, in the list's order."""
     return Table(
         action=APPLICATIONS_EXPORTED,
@@ -215,12 +177,13 @@ def applications_table(intake: IntakeRound, filters: ListFilter) -> Table[ListRo
         intake=intake,
         filters=filters,
         columns=APPLICATION_COLUMNS,
-        rows=lambda: lists.iter_applications(filters),
+        cells=lambda: exported_rows(APPLICATION_COLUMNS, lists.filter_conditions(filters), lists.list_order(filters)),
         count=lambda: lists.count_applications(filters),
+        converted=True,
     )
 
 
-def office_table(intake: IntakeRound, university: University, filters: OfficeFilter) -> Table[ListRow]:
+def office_table(intake: IntakeRound, university: University, filters: OfficeFilter) -> Table:
     """The applications whose supervisor on the university's side works there, with the decisions, in the language
     the filter asks for (the office's own by default)."""
     return Table(
@@ -230,13 +193,14 @@ def office_table(intake: IntakeRound, university: University, filters: OfficeFil
         intake=intake,
         filters=filters,
         columns=OFFICE_COLUMNS,
-        rows=lambda: offices.iter_office_rows(filters),
+        cells=lambda: exported_rows(OFFICE_COLUMNS, offices.office_conditions(filters), offices.office_order()),
         count=lambda: offices.count_office_rows(filters),
         language=filters.language,
+        converted=True,
     )
 
 
-def pairing_table(intake: IntakeRound, filters: PairingFilter) -> Table[PairingRow]:
+def pairing_table(intake: IntakeRound, filters: PairingFilter) -> Table:
     """Per supervisor, the candidates who chose them, the co-supervisor and both statements."""
     return Table(
         action=PAIRING_EXPORTED,
@@ -245,7 +209,7 @@ def pairing_table(intake: IntakeRound, filters: PairingFilter) -> Table[PairingR
         intake=intake,
         filters=filters,
         columns=PAIRING_COLUMNS,
-        rows=lambda: pairings.iter_pairing_rows(filters),
+        cells=lambda: cells_of(PAIRING_COLUMNS, pairings.iter_pairing_rows(filters)),
         count=lambda: pairings.count_pairing_rows(filters),
     )
 
@@ -305,7 +269,7 @@ def _readable(viewer: User, row: RankingRow) -> list[ScoredReview]:
     return row.reviews if may_read_review(viewer, row.application, author_id=0, submitted=True) else []
 
 
-def ranking_table(intake: IntakeRound, filters: RankingFilter, viewer: User) -> Table[RankingRow]:
+def ranking_table(intake: IntakeRound, filters: RankingFilter, viewer: User) -> Table:
     """The round's ranking with every reviewer's scores the viewer may read."""
     # The ranking of a round is built and sorted as a whole (means need every review); a round holds at most a few
     # thousand applications, so this list is small next to the streamed lists above.
@@ -313,13 +277,14 @@ def ranking_table(intake: IntakeRound, filters: RankingFilter, viewer: User) -> 
     for row in rows:
         row.reviews = _readable(viewer, row)
     widest = min(max((len(r.reviews) for r in rows), default=0), MAX_REVIEWERS_IN_EXPORT)
+    columns = _ranking_columns(widest)
     return Table(
         action=RANKING_EXPORTED,
         name=("ranking",),
         title=str(_l("Ranking")),
         intake=intake,
         filters=filters,
-        columns=_ranking_columns(widest),
-        rows=lambda: iter(rows),
+        columns=columns,
+        cells=lambda: cells_of(columns, rows),
         count=lambda: len(rows),
     )

@@ -2,14 +2,14 @@
 
 Every list is read with one narrow query: only the columns a row shows, the supervisors, their universities, the
 decision and the number of letters received joined in, whatever the number of applications. A page adds one count.
-The exports read the very same rows, streamed (`yield_per`, a server-side cursor on PostgreSQL).
+The exports read the same applications, by the same filters and order, with exactly their columns (list_exports.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -31,13 +31,12 @@ from portal.applications.queries import Side, SupervisedApplications, university
 from portal.core.countries import is_country
 from portal.core.i18n import translated
 from portal.core.pagination import Page, page_of_ids
+from portal.core.streaming import stream_rows
 from portal.core.templating import current_language
 from portal.supervisors.models import ResearchField, SupervisorProfile, University
 
 PER_PAGE = 50
 SEARCH_MAX_CHARS = 100
-# Rows fetched from the database at a time when a whole list is streamed into an export.
-STREAM_BATCH = 500
 
 # Workflow order, for sorting by state.
 STATE_ORDER = (
@@ -197,10 +196,16 @@ class ListRow:
 
 
 def supervisor_name(title: str | None, name: str | None) -> str:
-    return f"{title or ''} {name}".strip() if name else ""
+    return supervisor_names([title], [name])[0]
 
 
-def _letters_received() -> Any:
+def supervisor_names(titles: Iterable[str | None], names: Iterable[str | None]) -> list[str]:
+    """Each supervisor's title and name as one text (empty without a name): for a whole column of an export at once."""
+    return [f"{title or ''} {name}".strip() if name else "" for title, name in zip(titles, names, strict=True)]
+
+
+def letters_received() -> Any:
+    """The number of the application's referees' letters received (a correlated subquery)."""
     return (
         select(func.count(RefereeInvitation.id))
         .where(RefereeInvitation.application_id == Application.id, RefereeInvitation.letter_received_at.is_not(None))
@@ -237,7 +242,7 @@ def rows_query(language: str) -> Select:
         Application.submitted_at,
         *_side_columns(joined.german, "german", language),
         *_side_columns(joined.chinese, "chinese", language),
-        _letters_received().label("letters_received"),
+        letters_received().label("letters_received"),
         Decision.outcome.label("decision"),
         Decision.released_at.label("decision_released_at"),
     ).select_from(Application)
@@ -304,7 +309,8 @@ def filter_conditions(filters: ListFilter) -> list[ColumnElement[bool]]:
     return _conditions(filters)
 
 
-def _order(filters: ListFilter) -> list[Any]:
+def list_order(filters: ListFilter) -> list[Any]:
+    """The list's order as ORDER BY clauses on Application."""
     if filters.sort == ListSort.NAME:
         order: list[Any] = [Application.name_key]
     elif filters.sort == ListSort.SUBMITTED:
@@ -340,7 +346,7 @@ def count_applications(filters: ListFilter) -> int:
 def applications_page(filters: ListFilter, page: Any = 1, per_page: int = PER_PAGE) -> Page[ListRow]:
     """The page of matching applications (a page past the last one shows the last one): the page's ids and the count
     from the applications table alone, then the rows of those ids — the same two statements on every page."""
-    order = _order(filters)
+    order = list_order(filters)
     ids = select(Application.id).where(*_conditions(filters))
     ids = page_of_ids(db.session, ids, order, page, per_page, count_apart=not filters.narrowed)
     rows: list[ListRow] = []
@@ -350,28 +356,9 @@ def applications_page(filters: ListFilter, page: Any = 1, per_page: int = PER_PA
     return Page(rows, ids.total, ids.page, per_page)
 
 
-def stream_rows(query: Select) -> Iterator[Any]:
-    """The query's rows, fetched in batches (a server-side cursor on PostgreSQL) rather than all at once. Run on the
-    session's connection as a plain (Core) statement: its columns are no ORM entities, and the ORM's loading would
-    cost a third of a 20,000-row export."""
-    # The options on the statement: Connection.execution_options would keep them for the request's later statements.
-    streamed = query.execution_options(stream_results=True, max_row_buffer=STREAM_BATCH)
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        # A cursor is planned for its first tenth of rows (nested loops), and a plan that costly is compiled (JIT)
-        # first: both cost more than they save when every row is read. For the rest of this transaction only.
-        settings = "SELECT set_config('cursor_tuple_fraction', '1', true), set_config('jit', 'off', true)"
-        connection.exec_driver_sql(settings).close()
-    result = connection.execute(streamed)
-    try:
-        yield from result
-    finally:
-        result.close()
-
-
 def iter_applications(filters: ListFilter) -> Iterator[ListRow]:
     """Every matching application in the list's order, read as the caller goes (nothing runs before the first row)."""
-    query = rows_query(current_language()).where(*_conditions(filters)).order_by(*_order(filters))
+    query = rows_query(current_language()).where(*_conditions(filters)).order_by(*list_order(filters))
     for row in stream_rows(query):
         yield to_row(row)
 

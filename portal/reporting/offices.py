@@ -4,7 +4,7 @@ Each list is exported in its office's language (German or Chinese) unless anothe
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -23,7 +23,6 @@ from portal.reporting.lists import (
     given,
     profiles_at,
     rows_query,
-    stream_rows,
     to_row,
 )
 from portal.review.permissions import JUDGED_STATES
@@ -80,7 +79,8 @@ class OfficeFilter:
         return details
 
 
-def _office_conditions(filters: OfficeFilter) -> list[ColumnElement[bool]]:
+def office_conditions(filters: OfficeFilter) -> list[ColumnElement[bool]]:
+    """The office's list as WHERE clauses on Application."""
     return [
         Application.round_id == filters.round_id,
         Application.state.in_(OFFICE_STATES),
@@ -89,9 +89,13 @@ def _office_conditions(filters: OfficeFilter) -> list[ColumnElement[bool]]:
     ]
 
 
+def office_order() -> list[Any]:
+    """The office's list's order: by name."""
+    return [func.lower(Application.family_name), func.lower(Application.given_names), Application.id]
+
+
 def _office_query(filters: OfficeFilter) -> Select:
-    order = (func.lower(Application.family_name), func.lower(Application.given_names), Application.id)
-    return rows_query(current_language()).where(*_office_conditions(filters)).order_by(*order)
+    return rows_query(current_language()).where(*office_conditions(filters)).order_by(*office_order())
 
 
 def office_rows(filters: OfficeFilter) -> list[ListRow]:
@@ -100,12 +104,7 @@ def office_rows(filters: OfficeFilter) -> list[ListRow]:
 
 
 def count_office_rows(filters: OfficeFilter) -> int:
-    return db.session.scalar(select(func.count(Application.id)).where(*_office_conditions(filters))) or 0
-
-
-def iter_office_rows(filters: OfficeFilter) -> Iterator[ListRow]:
-    for row in stream_rows(_office_query(filters)):
-        yield to_row(row)
+    return db.session.scalar(select(func.count(Application.id)).where(*office_conditions(filters))) or 0
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ from sqlalchemy.orm import aliased
 from portal import db
 from portal.applications.models import Application, display_name
 from portal.applications.queries import SupervisedApplications, university_name
+from portal.core.streaming import stream_rows
 from portal.core.templating import current_language
-from portal.reporting.lists import clean_value, given, stream_rows, supervisor_name
+from portal.reporting.lists import clean_value, given, supervisor_name
 from portal.reporting.offices import OFFICE_STATES
 from portal.review.models import StatementAnswer, SupervisorStatement
 from portal.supervisors.models import Country
