@@ -17,9 +17,10 @@ import datetime as dt
 import json
 from collections import namedtuple
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import JSON, ColumnElement, Select, and_, func, inspect, select
+from sqlalchemy import JSON, ColumnElement, Select, and_, func, inspect, literal_column, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.compiler import compiles
@@ -34,6 +35,7 @@ T = TypeVar("T")
 # PostgreSQL functions take at most 100 arguments: json_build_array's values, the row number among them.
 MOST_COLUMNS = 99
 ORDER_LABEL = "one_trip_n"
+INNER = "one_trip_rows"  # each part's rows, in a scope of its own
 
 
 class json_rows(FunctionElement):  # an SQL function, named like one
@@ -93,8 +95,11 @@ class _Part:
         self.pending: Pending[Any] = Pending()
         order = func.row_number().over(order_by=list(query._order_by_clauses))  # as above
         labelled = [column.label(f"c{n}") for n, column in enumerate(self.columns)]
-        inner = query.with_only_columns(*labelled, order.label(ORDER_LABEL)).order_by(None).subquery()
-        self.aggregate = select(json_rows(*inner.c)).scalar_subquery()
+        inner = query.with_only_columns(*labelled, order.label(ORDER_LABEL)).order_by(None).subquery(INNER)
+        # The inner columns by name: the subquery's column collection (`inner.c`) would cost more than all the rest.
+        values = [literal_column(f"{INNER}.c{n}") for n in range(len(labelled))]
+        self.aggregate = select(json_rows(*values, literal_column(f"{INNER}.{ORDER_LABEL}"))).select_from(inner)
+        self.aggregate = self.aggregate.scalar_subquery()
 
 
 class OneTrip:
@@ -116,7 +121,7 @@ class OneTrip:
     def rows(self, query: Select[Any]) -> Pending[list[Any]]:
         """The query's rows as named tuples (row.name or row[0]), for a query of columns, not of ORM entities."""
         columns = list(query.selected_columns)
-        row_type = namedtuple("Row", [str(key) for key in query.selected_columns.keys()], rename=True)  # noqa: SIM118
+        row_type = _row_type(tuple(str(key) for key in query.selected_columns.keys()))  # noqa: SIM118
         return self._add(_Part(query, columns, lambda values: row_type(*values)))
 
     def objects(self, query: Select[Any]) -> Pending[list[Any]]:
@@ -214,6 +219,12 @@ def attach(parents: Sequence[Any], relationship: InstrumentedAttribute[Any], chi
         set_committed_value(parent, prop.key, found if prop.uselist else (found[0] if found else None))
 
 
+@lru_cache(maxsize=256)
+def _row_type(keys: tuple[str, ...]) -> type:
+    """A named tuple class for rows with these keys (made once: a class costs more than many rows)."""
+    return namedtuple("Row", keys, rename=True)
+
+
 def _entity(description: dict[str, Any]) -> tuple[Mapper[Any], Any]:
     entity = description.get("entity")
     if entity is None or description.get("expr") is not entity:
@@ -221,6 +232,7 @@ def _entity(description: dict[str, Any]) -> tuple[Mapper[Any], Any]:
     return inspect(entity).mapper, entity
 
 
+@lru_cache(maxsize=256)
 def _attributes(mapper: Mapper[Any]) -> list[Any]:
     """The mapped columns an object is loaded with (deferred ones stay unloaded, as in a query)."""
     return [attribute for attribute in mapper.column_attrs if not attribute.deferred]
@@ -231,6 +243,7 @@ def _columns(mapper: Mapper[Any], entity: Any) -> list[ColumnElement[Any]]:
     return [getattr(entity, attribute.key).expression for attribute in _attributes(mapper)]
 
 
+@lru_cache(maxsize=1024)  # by the type object: a mapped column's type is the same object on every request
 def _reader(type_: Any, dialect: Dialect) -> Callable[[Any], Any]:
     """What turns a JSON value of a column of this type into what the column's own query would give."""
     process = type_.dialect_impl(dialect).result_processor(dialect, None)

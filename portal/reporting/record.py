@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sqlalchemy import and_, or_, select, true, union
@@ -165,10 +166,16 @@ def _reviews(trip: OneTrip, viewer: User, application: Application) -> Pending[l
     return trip.then(own)
 
 
+@cache
+def _conditions_of_users() -> dict[ConflictReason, Any]:
+    """review.permissions' conflict conditions for the users a query reads (the same expressions on every record)."""
+    return conflict_conditions(User.id, User.email)
+
+
 def _conflicts(trip: OneTrip, application: Application) -> Pending[list[ConflictEntry]]:
     """The committee members in conflict with the application, with every reason (declared ones with their note): one
     query over the committee and whoever declared a conflict, asking review.permissions' conditions of each."""
-    conditions = conflict_conditions(User.id, User.email)
+    conditions = _conditions_of_users()
     # The committee and whoever declared a conflict with this application, by id: the users are then read by their
     # key, not scanned (the applicants' accounts outnumber them a hundred to one).
     concerned = union(

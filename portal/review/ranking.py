@@ -12,6 +12,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -344,13 +345,17 @@ def row_for(application: Application) -> RankingRow:
     return OneTrip.alone(db.session, row_for_in, application)
 
 
+@cache
+def _row_columns() -> Select:
+    """A ranking row's columns of an application (the same expressions for every one: built once per process)."""
+    return select(
+        _answer(Application.german_supervisor_id), _answer(Application.chinese_supervisor_id), *ranking_columns()
+    )
+
+
 def row_for_in(trip: OneTrip, application: Application) -> Pending[RankingRow]:
     """row_for, read in the trip: the row's columns (the supervisors' answers, the interview) and its reviews."""
-    columns = trip.rows(
-        select(
-            _answer(Application.german_supervisor_id), _answer(Application.chinese_supervisor_id), *ranking_columns()
-        ).where(Application.id == application.id)
-    )
+    columns = trip.rows(_row_columns().where(Application.id == application.id))
     reviews = trip.rows(_reviews_of([application.id]))
 
     def build(columns: list[Any], reviews: list[Any]) -> RankingRow:
