@@ -22,6 +22,7 @@ from portal.core.i18n import (
     zone_label,
 )
 from portal.core.timeutil import in_zone
+from portal.core.urls import link_by_id
 
 # A line's indentation before a tag or a template statement: only the source's layout (nothing in the portal's HTML
 # templates sits in a <pre> or <textarea> indented), yet a tenth of a long table's bytes.
@@ -113,6 +114,7 @@ def init_app(app: Flask) -> None:
             "navigation_items": navigation_items,
             "country_name": country_name,
             "zone_label": zone_label,
+            "link_by_id": link_by_id,
         }
 
     app.jinja_env.add_extension(Dedent)
