@@ -4,6 +4,7 @@ order, limits, outer joins, the identity map), on SQLite and PostgreSQL alike.""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 
 import pytest
 from sqlalchemy import event, select
@@ -205,6 +206,27 @@ def test_attach_sets_each_parents_children_and_then_builds_after_the_trip(sent):
         == "made without a statement"
     )
     assert len(sent) == 1
+
+
+def test_objects_reached_only_through_a_many_to_one_outlive_the_trip(sent):
+    application = _application_with_documents(0)
+    member = committee_member("LUH")
+    add_review(application, 4, reviewer=member)
+    db.session.commit()
+    application_id, member_id = application.id, member.id
+    db.session.expunge_all()
+    trip = OneTrip(db.session)
+    rows = trip.objects(
+        select(ReviewAssignment, User)
+        .join(User, User.id == ReviewAssignment.reviewer_id)
+        .where(ReviewAssignment.application_id == application_id)
+    )
+    trip.run()
+    assignment = rows.value[0][0]
+    del trip, rows
+    gc.collect()  # the trip and its rows are gone: only the session still knows the reviewer
+    sent.clear()
+    assert assignment.reviewer.id == member_id and sent == []
 
 
 def test_what_it_refuses():

@@ -35,6 +35,7 @@ T = TypeVar("T")
 # PostgreSQL functions take at most 100 arguments: json_build_array's values, the row number among them.
 MOST_COLUMNS = 99
 ORDER_LABEL = "one_trip_n"
+KEPT = "one_trip_objects"  # session.info: the objects a trip made, kept alive with the session
 INNER = "one_trip_rows"  # each part's rows, in a scope of its own
 
 
@@ -199,6 +200,9 @@ class OneTrip:
             set_committed_value(instance, name, value)
         make_transient_to_detached(instance)  # clean, with its identity: as if read by a query
         self.session.add(instance)
+        # The identity map holds objects weakly: an object reached only through a many-to-one (a review's reviewer)
+        # would be collected and read again when the page asks for it. The session keeps them as long as it lives.
+        self.session.info.setdefault(KEPT, []).append(instance)
         return instance
 
 
